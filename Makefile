@@ -1,0 +1,60 @@
+# Two commands matter: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test migrate demo lint format check-migrations messages browser-test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+install-test: $(TEST_STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py demo --if-empty
+
+## make run: install, migrate SQLite, load the demo company, start web server + task worker.
+run: demo
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## make test: lint, migrations check, the whole pytest suite on SQLite.
+test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -n 2 -q
+
+browser-test: $(TEST_STAMP)
+	$(VENV)/bin/pytest -q -m browser -p no:xdist
+
+format: $(TEST_STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l ru --no-obsolete --add-location file
+	$(PY) manage.py compilemessages -l ru
+
+bench: $(TEST_STAMP)
+	$(PY) bench/import_sales.py
+
+clean:
+	rm -rf $(VENV) var

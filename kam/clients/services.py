@@ -1,0 +1,207 @@
+"""Every write to clients and their dossier goes through these functions (views, API, imports, demo).
+
+Each takes the acting user as ``by``: it is checked against the access rule and recorded in the
+audit history. Validation errors are raised as django.core.exceptions.ValidationError with
+field-level messages, before anything is written.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kam.core.access import can_create_clients, can_edit_client
+from kam.core.models import Role, User
+
+from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
+
+CLIENT_FIELDS = {
+    "name",
+    "legal_name",
+    "erp_code",
+    "industry",
+    "region",
+    "employees",
+    "annual_revenue",
+    "website",
+    "description",
+    "history",
+    "org_structure",
+    "status",
+    "client_type",
+    "is_key",
+    "owner",
+    "assistant",
+    "parent",
+}
+CONTACT_FIELDS = {
+    "external_id",
+    "full_name",
+    "position",
+    "department",
+    "email",
+    "phone",
+    "decision_role",
+    "influence",
+    "attitude",
+    "reports_to",
+    "motivation",
+    "bonus_drivers",
+    "relationship_owner",
+    "last_contact_on",
+    "has_left",
+    "left_on",
+    "notes",
+}
+PRESENCE_FIELDS = {"competitor", "supplies", "strength", "notes"}
+TENDER_FIELDS = {"date", "subject", "value", "result", "reason"}
+
+
+def _assign(instance, fields: dict, allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _save(instance, *, by: User, reason: str = "") -> None:
+    instance.full_clean()
+    instance._history_user = by
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+def _check_edit(by: User, client: Client) -> None:
+    if not can_edit_client(by, client):
+        raise PermissionDenied(_("You may not change this client."))
+
+
+def _check_people(client: Client) -> None:
+    errors = {}
+    if client.owner_id and client.owner.role not in (Role.KAM, Role.DIRECTOR):
+        errors["owner"] = _("The owner must be a key account manager.")
+    if client.assistant_id and client.assistant.role != Role.ASSISTANT:
+        errors["assistant"] = _("Choose a user with the assistant role.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def client_create(*, by: User, reason: str = "", **fields) -> Client:
+    if not can_create_clients(by):
+        raise PermissionDenied(_("You may not create clients."))
+    if not by.is_director:
+        fields["owner"] = by  # a KAM creates clients for themselves
+    fields.setdefault("owner", by)
+    client = Client()
+    _assign(client, fields, CLIENT_FIELDS)
+    _check_people(client)
+    _save(client, by=by, reason=reason)
+    return client
+
+
+@transaction.atomic
+def client_update(*, by: User, client: Client, reason: str = "", **fields) -> Client:
+    _check_edit(by, client)
+    if ("owner" in fields and fields["owner"] != client.owner) and not by.is_director:
+        raise PermissionDenied(_("Only the director reassigns clients."))
+    _assign(client, fields, CLIENT_FIELDS)
+    _check_people(client)
+    _save(client, by=by, reason=reason)
+    return client
+
+
+def _check_contact_links(contact: Contact) -> None:
+    if contact.reports_to_id and contact.reports_to.client_id != contact.client_id:
+        raise ValidationError({"reports_to": _("The manager must work at the same client.")})
+
+
+@transaction.atomic
+def contact_create(*, by: User, client: Client, reason: str = "", **fields) -> Contact:
+    _check_edit(by, client)
+    contact = Contact(client=client)
+    _assign(contact, fields, CONTACT_FIELDS)
+    _check_contact_links(contact)
+    _save(contact, by=by, reason=reason)
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, by: User, contact: Contact, reason: str = "", **fields) -> Contact:
+    _check_edit(by, contact.client)
+    _assign(contact, fields, CONTACT_FIELDS)
+    _check_contact_links(contact)
+    _save(contact, by=by, reason=reason)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, by: User, contact: Contact) -> None:
+    _check_edit(by, contact.client)
+    contact._history_user = by
+    contact.delete()
+
+
+@transaction.atomic
+def presence_save(
+    *, by: User, client: Client, presence: CompetitorPresence | None = None, **fields
+) -> CompetitorPresence:
+    _check_edit(by, client)
+    presence = presence or CompetitorPresence(client=client)
+    _assign(presence, fields, PRESENCE_FIELDS)
+    _save(presence, by=by)
+    return presence
+
+
+@transaction.atomic
+def presence_delete(*, by: User, presence: CompetitorPresence) -> None:
+    _check_edit(by, presence.client)
+    presence._history_user = by
+    presence.delete()
+
+
+@transaction.atomic
+def tender_save(
+    *,
+    by: User,
+    client: Client,
+    tender: Tender | None = None,
+    competitors: Iterable | None = None,
+    **fields,
+) -> Tender:
+    _check_edit(by, client)
+    tender = tender or Tender(client=client)
+    _assign(tender, fields, TENDER_FIELDS)
+    _save(tender, by=by)
+    if competitors is not None:
+        tender.competitors.set(competitors)
+    return tender
+
+
+@transaction.atomic
+def tender_delete(*, by: User, tender: Tender) -> None:
+    _check_edit(by, tender.client)
+    tender._history_user = by
+    tender.delete()
+
+
+@transaction.atomic
+def team_member_add(
+    *, by: User, client: Client, user: User, function: str, note: str = ""
+) -> TeamMembership:
+    _check_edit(by, client)
+    membership = TeamMembership.objects.filter(client=client, user=user).first()
+    membership = membership or TeamMembership(client=client, user=user)
+    membership.function, membership.note = function, note
+    _save(membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def team_member_remove(*, by: User, membership: TeamMembership) -> None:
+    _check_edit(by, membership.client)
+    membership._history_user = by
+    membership.delete()

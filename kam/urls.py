@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kam.api import api
+from kam.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("kam.core.urls")),
+    path("clients/", include("kam.clients.urls")),
+    path("products/", include("kam.sales.urls")),
+    path("imports/", include("kam.imports.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
