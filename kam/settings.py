@@ -66,7 +66,7 @@ SECRET_KEY = os.environ.get("KAM_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and env_bool("KAM_REQUIRE_SECRET", False):
         raise RuntimeError("KAM_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - dev/test only
+    SECRET_KEY = "insecure-development-key-change-me"  # dev/test only
 ALLOWED_HOSTS = [
     h
     for h in os.environ.get("KAM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")

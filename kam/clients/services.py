@@ -1,4 +1,6 @@
-"""Every write to clients and their dossier goes through these functions (views, API, imports, demo).
+"""Every write to clients and their dossier goes through these functions.
+
+Views, the API, imports and the demo generator all call them.
 
 Each takes the acting user as ``by``: it is checked against the access rule and recorded in the
 audit history. Validation errors are raised as django.core.exceptions.ValidationError with

@@ -29,7 +29,7 @@ class Product(models.Model):
 
 
 class SalesLine(models.Model):
-    """One line of a sales document from the ERP. The import key is (document, client, product, date)."""
+    """One line of an ERP sales document; import key: (document, client, product, date)."""
 
     date = models.DateField(_("date"))
     client = models.ForeignKey(
