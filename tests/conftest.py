@@ -1,0 +1,66 @@
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client as HttpClient
+
+from kam.core.models import Role
+
+from .factories import add_member, make_client, make_contact, make_product, make_user
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    # Tests assert English texts unless they switch language on purpose.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def world(db):
+    """The shared personas of the access rule (R38).
+
+    kam owns ``own``; assistant assists kam; member is on own's team; outsider is another KAM
+    who owns ``foreign``; director sees everything.
+    """
+    director = make_user("director", Role.DIRECTOR)
+    kam = make_user("kam", Role.KAM, first_name="Anna", last_name="Kamova")
+    assistant = make_user("assistant", Role.ASSISTANT)
+    assistant.assisted_kams.add(kam)
+    member = make_user("member", Role.MEMBER)
+    outsider = make_user("outsider", Role.KAM)
+    own = make_client(kam, name="Own Client", is_key=True)
+    foreign = make_client(outsider, name="Foreign Client")
+    add_member(own, member)
+    return SimpleNamespace(
+        director=director,
+        kam=kam,
+        assistant=assistant,
+        member=member,
+        outsider=outsider,
+        own=own,
+        foreign=foreign,
+        own_contact=make_contact(own, full_name="Own Person"),
+        foreign_contact=make_contact(foreign, full_name="Foreign Person"),
+        product=make_product(),
+    )
+
+
+@pytest.fixture
+def login():
+    """``login(user)`` returns a test client logged in as that user."""
+
+    def _login(user):
+        client = HttpClient()
+        client.force_login(user)
+        return client
+
+    return _login
