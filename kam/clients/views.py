@@ -1,7 +1,497 @@
+"""Client pages. Thin: every read starts from the access rule, every write calls a service."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kam.core.access import can_create_clients, can_edit_client
+from kam.core.exports import csv_response, xlsx_response
+
+from . import selectors, services
+from .forms import (
+    ClientFilterForm,
+    ClientForm,
+    ContactForm,
+    PresenceForm,
+    TeamMemberForm,
+    TenderForm,
+)
+from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
+
+PAGE_SIZE = 25
+
+
+def visible_client(request, pk: int) -> Client:
+    return get_object_or_404(
+        Client.objects.visible_to(request.user).select_related("owner", "assistant", "parent"),
+        pk=pk,
+    )
+
+
+def editable_client(request, pk: int) -> Client:
+    client = visible_client(request, pk)
+    if not can_edit_client(request.user, client):
+        raise PermissionDenied
+    return client
+
+
+def apply_service_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def run_service(form, call):
+    """Call a service with the form's data; return its result, or None with errors on the form."""
+    try:
+        return call()
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+
+
+def form_page(request, form, *, title, cancel_url, client=None, submit=None):
+    return render(
+        request,
+        "clients/form.html",
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "client": client,
+            "submit": submit or _("Save"),
+            "nav": "clients",
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- list and export ---------------------------------------------------------------------------
+
+
+def filtered_clients(request):
+    clients = selectors.client_list_queryset(request.user)
+    form = ClientFilterForm(request.GET or None, clients=clients)
+    return form, form.apply(clients) if form.is_bound else clients.order_by("name", "pk")
 
 
 @login_required
 def client_list(request):
-    return render(request, "base.html")
+    form, clients = filtered_clients(request)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": request.GET.get("sort", "name"),
+        "can_create": can_create_clients(request.user),
+        "nav": "clients",
+    }
+    partial = request.headers.get("HX-Target") == "client-table"
+    template = "clients/_list_table.html" if partial else "clients/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def client_export(request):
+    _form, clients = filtered_clients(request)
+    header = [
+        _("ERP code"),
+        _("Name"),
+        _("Legal name"),
+        _("Status"),
+        _("Client type"),
+        _("Key client"),
+        _("Owner KAM"),
+        _("Assistant"),
+        _("Industry"),
+        _("Region"),
+        _("Employees"),
+        _("Annual revenue"),
+        _("Sales, last 12 months"),
+        _("Parent company"),
+        _("Website"),
+    ]
+    rows = (
+        [
+            c.erp_code,
+            c.name,
+            c.legal_name,
+            c.get_status_display(),
+            c.get_client_type_display(),
+            _("yes") if c.is_key else _("no"),
+            str(c.owner),
+            str(c.assistant or ""),
+            c.industry,
+            c.region,
+            c.employees,
+            c.annual_revenue,
+            c.revenue_12m,
+            c.parent.name if c.parent else "",
+            c.website,
+        ]
+        for c in clients.iterator(chunk_size=2000)
+    )
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "csv":
+        return csv_response(f"clients-{stamp}.csv", header, rows)
+    return xlsx_response(f"clients-{stamp}.xlsx", _("Clients"), header, rows)
+
+
+# --- the client page and its tabs -------------------------------------------------------------
+
+
+def client_page(request, client, tab, template, **extra):
+    counts = Client.objects.filter(pk=client.pk).aggregate(
+        contacts=Count("contacts", filter=Q(contacts__has_left=False), distinct=True),
+        competitors=Count("competitor_presence", distinct=True),
+        tenders=Count("tenders", distinct=True),
+    )
+    return render(
+        request,
+        template,
+        {
+            "client": client,
+            "tab": tab,
+            "counts": counts,
+            "nav": "clients",
+            "can_edit": can_edit_client(request.user, client),
+            **extra,
+        },
+    )
+
+
+@login_required
+def client_detail(request, pk: int):
+    client = visible_client(request, pk)
+    team = client.team.select_related("user")
+    key_people = client.contacts.filter(has_left=False).order_by("-influence", "full_name")[:5]
+    revenue = selectors.with_revenue_12m(Client.objects.filter(pk=client.pk)).get().revenue_12m
+    subsidiaries = Client.objects.visible_to(request.user).filter(parent=client)
+    return client_page(
+        request,
+        client,
+        "overview",
+        "clients/detail.html",
+        team=team,
+        key_people=key_people,
+        revenue_12m=revenue,
+        subsidiaries=subsidiaries,
+    )
+
+
+@login_required
+def client_contacts(request, pk: int):
+    client = visible_client(request, pk)
+    show_left = request.GET.get("left") == "1"
+    contacts = client.contacts.select_related("reports_to", "relationship_owner")
+    if not show_left:
+        contacts = contacts.filter(has_left=False)
+    return client_page(
+        request,
+        client,
+        "contacts",
+        "clients/contacts.html",
+        contacts=contacts,
+        chart=selectors.org_chart(client, include_left=show_left),
+        show_left=show_left,
+    )
+
+
+@login_required
+def client_competitors(request, pk: int):
+    client = visible_client(request, pk)
+    presence = client.competitor_presence.select_related("competitor")
+    return client_page(
+        request, client, "competitors", "clients/competitors.html", presence=presence
+    )
+
+
+@login_required
+def client_tenders(request, pk: int):
+    client = visible_client(request, pk)
+    tenders = client.tenders.prefetch_related("competitors")
+    summary = tenders.aggregate(
+        won=Count("pk", filter=Q(result="won")),
+        lost=Count("pk", filter=Q(result="lost")),
+        cancelled=Count("pk", filter=Q(result="cancelled")),
+        pending=Count("pk", filter=Q(result="pending")),
+    )
+    return client_page(
+        request, client, "tenders", "clients/tenders.html", tenders=tenders, summary=summary
+    )
+
+
+@login_required
+def client_purchases(request, pk: int):
+    client = visible_client(request, pk)
+    months = selectors.monthly_purchases(client)
+    lines = client.sales_lines.select_related("product").order_by("-date", "document_number")
+    page = Paginator(lines, 50).get_page(request.GET.get("page"))
+    chart = {
+        "months": [m["month"].strftime("%Y-%m") for m in months],
+        "amount": [float(m["amount"]) for m in months],
+        "margin": [None if m["margin"] is None else float(m["margin"]) for m in months],
+    }
+    return client_page(
+        request,
+        client,
+        "purchases",
+        "clients/purchases.html",
+        months=months,
+        page=page,
+        chart=chart,
+        total=sum(m["amount"] for m in months),
+    )
+
+
+@login_required
+def client_history(request, pk: int):
+    client = visible_client(request, pk)
+    return client_page(
+        request, client, "history", "clients/history.html", events=selectors.change_history(client)
+    )
+
+
+# --- client create / edit ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_create(request):
+    if not can_create_clients(request.user):
+        raise PermissionDenied
+    form = ClientForm(request.POST or None, by=request.user)
+    if request.method == "POST" and form.is_valid():
+        client = run_service(
+            form, lambda: services.client_create(by=request.user, **form.cleaned_data)
+        )
+        if client:
+            messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
+            return redirect(client)
+    return form_page(request, form, title=_("New client"), cancel_url="/clients/")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request, pk: int):
+    client = editable_client(request, pk)
+    form = ClientForm(
+        request.POST or None, instance=Client.objects.get(pk=client.pk), by=request.user
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.client_update(by=request.user, client=client, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Changes saved."))
+        return redirect(client)
+    return form_page(
+        request, form, title=_("Edit client"), cancel_url=client.get_absolute_url(), client=client
+    )
+
+
+# --- dossier records: contacts, competitors, tenders, team -----------------------------------
+
+
+def owned_record(request, model, pk: int, *, edit: bool = True):
+    record = get_object_or_404(
+        model.objects.visible_to(request.user).select_related("client"), pk=pk
+    )
+    if edit and not can_edit_client(request.user, record.client):
+        raise PermissionDenied
+    return record
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request, pk: int):
+    client = editable_client(request, pk)
+    form = ContactForm(request.POST or None, client=client)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.contact_create(by=request.user, client=client, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Contact added."))
+        return redirect("clients:contacts", pk=client.pk)
+    return form_page(
+        request,
+        form,
+        title=_("New contact"),
+        client=client,
+        cancel_url=f"/clients/{client.pk}/contacts/",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = owned_record(request, Contact, pk)
+    form = ContactForm(request.POST or None, instance=contact, client=contact.client)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.contact_update(by=request.user, contact=contact, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Changes saved."))
+        return redirect("clients:contacts", pk=contact.client_id)
+    return form_page(
+        request,
+        form,
+        title=_("Edit contact"),
+        client=contact.client,
+        cancel_url=f"/clients/{contact.client_id}/contacts/",
+    )
+
+
+@login_required
+@require_POST
+def contact_delete(request, pk: int):
+    contact = owned_record(request, Contact, pk)
+    services.contact_delete(by=request.user, contact=contact)
+    messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.full_name})
+    return redirect("clients:contacts", pk=contact.client_id)
+
+
+def _presence_form_page(request, client, presence=None):
+    form = PresenceForm(request.POST or None, instance=presence, client=client)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        competitor = data["competitor"]
+        fields = {k: data[k] for k in ("supplies", "strength", "notes")}
+
+        def save():
+            if competitor.pk is None:
+                competitor.full_clean()
+                competitor.save()
+            return services.presence_save(
+                by=request.user, client=client, presence=presence, competitor=competitor, **fields
+            )
+
+        if run_service(form, save):
+            messages.success(request, _("Changes saved."))
+            return redirect("clients:competitors", pk=client.pk)
+    title = _("Edit competitor") if presence else _("Add a competitor")
+    return form_page(
+        request, form, title=title, client=client, cancel_url=f"/clients/{client.pk}/competitors/"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def presence_create(request, pk: int):
+    return _presence_form_page(request, editable_client(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def presence_edit(request, pk: int):
+    presence = owned_record(request, CompetitorPresence, pk)
+    return _presence_form_page(request, presence.client, presence)
+
+
+@login_required
+@require_POST
+def presence_delete(request, pk: int):
+    presence = owned_record(request, CompetitorPresence, pk)
+    services.presence_delete(by=request.user, presence=presence)
+    messages.success(request, _("Competitor removed from the client."))
+    return redirect("clients:competitors", pk=presence.client_id)
+
+
+def _tender_form_page(request, client, tender=None):
+    form = TenderForm(request.POST or None, instance=tender)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        competitors = data.pop("competitors")
+        if run_service(
+            form,
+            lambda: services.tender_save(
+                by=request.user, client=client, tender=tender, competitors=competitors, **data
+            ),
+        ):
+            messages.success(request, _("Changes saved."))
+            return redirect("clients:tenders", pk=client.pk)
+    title = _("Edit tender") if tender else _("New tender")
+    return form_page(
+        request, form, title=title, client=client, cancel_url=f"/clients/{client.pk}/tenders/"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_create(request, pk: int):
+    return _tender_form_page(request, editable_client(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_edit(request, pk: int):
+    tender = owned_record(request, Tender, pk)
+    return _tender_form_page(request, tender.client, tender)
+
+
+@login_required
+@require_POST
+def tender_delete(request, pk: int):
+    tender = owned_record(request, Tender, pk)
+    services.tender_delete(by=request.user, tender=tender)
+    messages.success(request, _("Tender deleted."))
+    return redirect("clients:tenders", pk=tender.client_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_add(request, pk: int):
+    client = editable_client(request, pk)
+    form = TeamMemberForm(request.POST or None, client=client)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.team_member_add(by=request.user, client=client, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Team member added."))
+        return redirect(client)
+    return form_page(
+        request,
+        form,
+        title=_("Add a team member"),
+        client=client,
+        cancel_url=client.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def team_remove(request, pk: int):
+    membership = owned_record(request, TeamMembership, pk)
+    services.team_member_remove(by=request.user, membership=membership)
+    messages.success(request, _("Team member removed."))
+    return redirect("clients:detail", pk=membership.client_id)

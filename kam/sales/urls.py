@@ -5,4 +5,7 @@ from . import views
 app_name = "products"
 urlpatterns = [
     path("", views.product_list, name="list"),
+    path("new/", views.product_create, name="create"),
+    path("<int:pk>/", views.product_detail, name="detail"),
+    path("<int:pk>/edit/", views.product_edit, name="edit"),
 ]

@@ -1,7 +1,92 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kam.core.access import can_manage_company_data
+
+from .forms import ProductForm
+from .models import Product
 
 
 @login_required
 def product_list(request):
-    return render(request, "base.html")
+    products = Product.objects.all()
+    q = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    if q:
+        products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q))
+    if category:
+        products = products.filter(category=category)
+    categories = Product.objects.exclude(category="").values_list("category", flat=True)
+    page = Paginator(products.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "products/list.html",
+        {
+            "page": page,
+            "q": q,
+            "category": category,
+            "query": query.urlencode(),
+            "categories": sorted(set(categories)),
+            "nav": "products",
+            "can_edit": can_manage_company_data(request.user),
+        },
+    )
+
+
+@login_required
+def product_detail(request, pk: int):
+    product = get_object_or_404(Product, pk=pk)
+    prices = product.audit.select_related("history_user").order_by("-history_date")[:50]
+    return render(
+        request,
+        "products/detail.html",
+        {
+            "product": product,
+            "prices": prices,
+            "nav": "products",
+            "can_edit": can_manage_company_data(request.user),
+        },
+    )
+
+
+def _product_form(request, product=None):
+    if not can_manage_company_data(request.user):
+        raise PermissionDenied
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        product = form.save(commit=False)
+        product._history_user = request.user
+        product.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("products:detail", pk=product.pk)
+    return render(
+        request,
+        "products/form.html",
+        {
+            "form": form,
+            "product": product,
+            "nav": "products",
+            "title": _("Edit product") if product else _("New product"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_create(request):
+    return _product_form(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, pk: int):
+    return _product_form(request, get_object_or_404(Product, pk=pk))

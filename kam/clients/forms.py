@@ -1,0 +1,282 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.models import Role, User
+
+from .models import (
+    Client,
+    ClientStatus,
+    ClientType,
+    Competitor,
+    CompetitorPresence,
+    Contact,
+    TeamMembership,
+    Tender,
+)
+
+
+class BootstrapMixin:
+    """Give widgets Bootstrap classes and mark invalid fields for field-level errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            widget.attrs["class"] = css
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ClientForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "legal_name",
+            "erp_code",
+            "status",
+            "client_type",
+            "is_key",
+            "owner",
+            "assistant",
+            "parent",
+            "industry",
+            "region",
+            "employees",
+            "annual_revenue",
+            "website",
+            "description",
+            "history",
+            "org_structure",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "history": forms.Textarea(attrs={"rows": 3}),
+            "org_structure": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, by: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.KAM, Role.DIRECTOR]
+        )
+        self.fields["assistant"].queryset = User.objects.filter(is_active=True, role=Role.ASSISTANT)
+        parents = Client.objects.visible_to(by)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        if not by.is_director:
+            # Only the director reassigns; a KAM's new client is theirs.
+            self.fields.pop("owner")
+
+
+class ContactForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = [
+            "full_name",
+            "position",
+            "department",
+            "email",
+            "phone",
+            "decision_role",
+            "influence",
+            "attitude",
+            "reports_to",
+            "motivation",
+            "bonus_drivers",
+            "relationship_owner",
+            "last_contact_on",
+            "has_left",
+            "left_on",
+            "external_id",
+            "notes",
+        ]
+        widgets = {
+            "motivation": forms.Textarea(attrs={"rows": 2}),
+            "bonus_drivers": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "last_contact_on": DateInput(),
+            "left_on": DateInput(),
+            "influence": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        bosses = client.contacts.all()
+        if self.instance.pk:
+            bosses = bosses.exclude(pk=self.instance.pk)
+        self.fields["reports_to"].queryset = bosses
+        team_ids = [
+            client.owner_id,
+            client.assistant_id,
+            *client.team.values_list("user", flat=True),
+        ]
+        self.fields["relationship_owner"].queryset = User.objects.filter(pk__in=team_ids)
+
+
+class PresenceForm(BootstrapMixin, forms.ModelForm):
+    new_competitor = forms.CharField(
+        label=_("…or a new competitor"),
+        max_length=200,
+        required=False,
+        help_text=_("Type a name to add a competitor that is not in the list yet."),
+    )
+
+    class Meta:
+        model = CompetitorPresence
+        fields = ["competitor", "new_competitor", "supplies", "strength", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["competitor"].required = False
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("new_competitor") or "").strip()
+        if name:
+            competitor = Competitor.objects.filter(name__iexact=name).first()
+            data["competitor"] = competitor or Competitor(name=name)
+        if not data.get("competitor"):
+            self.add_error("competitor", _("Choose a competitor or type a new one."))
+            return data
+        taken = CompetitorPresence.objects.filter(client=self.client)
+        if data["competitor"].pk and self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if data["competitor"].pk and taken.filter(competitor=data["competitor"]).exists():
+            self.add_error("competitor", _("This competitor is already listed for the client."))
+        return data
+
+    def _post_clean(self):
+        # The competitor may still be unsaved (typed as new); the service saves it first.
+        competitor = self.cleaned_data.get("competitor")
+        if competitor is not None and competitor.pk is None:
+            self.cleaned_data.pop("competitor")
+            super()._post_clean()
+            self.cleaned_data["competitor"] = competitor
+        else:
+            super()._post_clean()
+
+    def validate_unique(self):
+        """Uniqueness per client is checked in clean() with a clear message."""
+
+
+class TenderForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Tender
+        fields = ["date", "subject", "value", "competitors", "result", "reason"]
+        widgets = {
+            "date": DateInput(),
+            "reason": forms.Textarea(attrs={"rows": 3}),
+            "competitors": forms.SelectMultiple(attrs={"size": 5}),
+        }
+
+
+class TeamMemberForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = TeamMembership
+        fields = ["user", "function", "note"]
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_active=True).exclude(
+            pk__in=client.team.values("user")
+        )
+
+
+class ClientFilterForm(forms.Form):
+    SORTS = {
+        "name": "name",
+        "-name": "-name",
+        "erp_code": "erp_code",
+        "-erp_code": "-erp_code",
+        "region": "region",
+        "-region": "-region",
+        "status": "status",
+        "-status": "-status",
+        "owner": "owner__last_name",
+        "-owner": "-owner__last_name",
+        "revenue": "revenue_12m",
+        "-revenue": "-revenue_12m",
+        "updated": "updated_at",
+        "-updated": "-updated_at",
+    }
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *ClientStatus.choices]
+    )
+    client_type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[
+            ("", _("Any type")),
+            ("none", _("No type")),
+            *[c for c in ClientType.choices if c[0]],
+        ],
+    )
+    key = forms.ChoiceField(
+        label=_("Key"),
+        required=False,
+        choices=[("", _("Key and other")), ("yes", _("Key clients")), ("no", _("Not key"))],
+    )
+    owner = forms.ModelChoiceField(
+        label=_("KAM"), required=False, empty_label=_("Any KAM"), queryset=User.objects.none()
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
+
+    def __init__(self, *args, clients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=clients.values("owner")
+        ).order_by("last_name", "first_name")
+        regions = clients.exclude(region="").values_list("region", flat=True).distinct()
+        self.fields["region"].choices = [("", _("Any region")), *((r, r) for r in sorted(regions))]
+        for name, field in self.fields.items():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs["class"] = css
+            if name == "q":
+                field.widget.attrs["placeholder"] = _("Name, legal name or ERP code")
+
+    def apply(self, clients):
+        if not self.is_valid():
+            return clients
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            clients = clients.filter(
+                Q(name__icontains=q) | Q(legal_name__icontains=q) | Q(erp_code__icontains=q)
+            )
+        if data["status"]:
+            clients = clients.filter(status=data["status"])
+        if data["client_type"]:
+            clients = clients.filter(
+                client_type="" if data["client_type"] == "none" else data["client_type"]
+            )
+        if data["key"]:
+            clients = clients.filter(is_key=data["key"] == "yes")
+        if data["owner"]:
+            clients = clients.filter(owner=data["owner"])
+        if data["region"]:
+            clients = clients.filter(region=data["region"])
+        return clients.order_by(self.SORTS.get(data["sort"] or "name", "name"), "pk")

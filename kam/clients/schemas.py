@@ -1,0 +1,214 @@
+"""API schemas for clients and contacts: what comes in, what goes out, and the list filters."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, FilterLookup, FilterSchema, Schema
+
+from kam.core.api import Money, Payload, UserRef, patch_schema
+
+from .models import Attitude, ClientStatus, ClientType, DecisionRole
+
+# --- references ----------------------------------------------------------------------------
+
+
+class ClientRef(Schema):
+    id: int
+    name: str
+
+
+class ParentRef(Schema):
+    id: int
+    name: str | None = Field(
+        description="Null when the parent company is a client you may not see."
+    )
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.full_name
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+class ClientOut(Schema):
+    id: int
+    name: str
+    legal_name: str
+    erp_code: str
+    industry: str
+    region: str
+    employees: int | None
+    annual_revenue: Money | None
+    website: str
+    description: str
+    history: str
+    org_structure: str
+    status: ClientStatus
+    status_label: str
+    client_type: ClientType
+    client_type_label: str
+    is_key: bool
+    owner: UserRef
+    assistant: UserRef | None
+    parent: ParentRef | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_client_type_label(obj) -> str:
+        return obj.get_client_type_display()
+
+    @staticmethod
+    def resolve_parent(obj):
+        if obj.parent_id is None:
+            return None
+        # The list queryset annotates the name only when the user may see the parent.
+        return {"id": obj.parent_id, "name": getattr(obj, "parent_name", None)}
+
+
+class ClientIn(Payload):
+    name: str
+    erp_code: str = Field(description="The client's code in your ERP; unique.")
+    legal_name: str = ""
+    industry: str = ""
+    region: str = ""
+    employees: int | None = None
+    annual_revenue: Decimal | None = Field(None, description='Money as a string: "1234.50".')
+    website: str = ""
+    description: str = ""
+    history: str = ""
+    org_structure: str = ""
+    status: ClientStatus = ClientStatus.ACTIVE
+    client_type: ClientType = ClientType.NONE
+    is_key: bool = False
+    owner: int | None = Field(
+        None, description="User id of the KAM; only the director chooses (default: you)."
+    )
+    assistant: int | None = Field(None, description="User id of the assistant.")
+    parent: int | None = Field(None, description="Client id of the parent company.")
+
+
+ClientPatch = patch_schema(ClientIn, "ClientPatch")
+
+ClientOrdering = Literal[
+    "name",
+    "-name",
+    "erp_code",
+    "-erp_code",
+    "region",
+    "-region",
+    "status",
+    "-status",
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+]
+
+
+class ClientFilter(FilterSchema):
+    q: Annotated[
+        str | None,
+        FilterLookup(["name__icontains", "legal_name__icontains", "erp_code__icontains"]),
+    ] = Field(None, description="Text in the name, legal name or ERP code.")
+    status: ClientStatus | None = None
+    client_type: ClientType | None = None
+    is_key: bool | None = None
+    owner: Annotated[int | None, FilterLookup("owner_id")] = Field(
+        None, description="User id of the owner KAM."
+    )
+    region: str | None = None
+    industry: str | None = None
+    parent: Annotated[int | None, FilterLookup("parent_id")] = Field(
+        None, description="Client id of the parent company."
+    )
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    id: int
+    client: ClientRef
+    external_id: str
+    full_name: str
+    position: str
+    department: str
+    email: str
+    phone: str
+    decision_role: DecisionRole | Literal[""]
+    decision_role_label: str
+    influence: int = Field(description="1 = little, 5 = decisive.")
+    attitude: Attitude
+    attitude_label: str
+    reports_to: ContactRef | None
+    motivation: str
+    bonus_drivers: str
+    relationship_owner: UserRef | None
+    last_contact_on: dt.date | None
+    has_left: bool
+    left_on: dt.date | None
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_decision_role_label(obj) -> str:
+        return obj.get_decision_role_display()
+
+    @staticmethod
+    def resolve_attitude_label(obj) -> str:
+        return obj.get_attitude_display()
+
+
+class ContactIn(Payload):
+    client: int = Field(description="Client id; the contact stays with this client.")
+    full_name: str
+    external_id: str = ""
+    position: str = ""
+    department: str = ""
+    email: str = ""
+    phone: str = ""
+    decision_role: DecisionRole | Literal[""] = ""
+    influence: int = Field(3, description="1 = little, 5 = decisive.")
+    attitude: Attitude = Attitude.NEUTRAL
+    reports_to: int | None = Field(None, description="Contact id at the same client.")
+    motivation: str = ""
+    bonus_drivers: str = ""
+    relationship_owner: int | None = Field(None, description="User id on our side.")
+    last_contact_on: dt.date | None = None
+    has_left: bool = False
+    left_on: dt.date | None = None
+    notes: str = ""
+
+
+ContactPatch = patch_schema(ContactIn, "ContactPatch", exclude={"client"})
+
+
+class ContactFilter(FilterSchema):
+    client: Annotated[int | None, FilterLookup("client_id")] = Field(None, description="Client id.")
+    decision_role: DecisionRole | None = None
+    has_left: bool | None = None
+    q: Annotated[
+        str | None,
+        FilterLookup(
+            [
+                "full_name__icontains",
+                "position__icontains",
+                "department__icontains",
+                "email__icontains",
+                "phone__icontains",
+            ]
+        ),
+    ] = Field(None, description="Text in the name, position, department, email or phone.")

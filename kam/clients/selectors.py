@@ -1,0 +1,199 @@
+"""Read-side queries for client pages and exports. All start from the access-filtered queryset."""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from kam.sales.models import SalesLine
+
+from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
+
+
+def months_back(end: dt.date, count: int) -> list[dt.date]:
+    """First days of the ``count`` calendar months ending with ``end``'s month, oldest first."""
+    year, month = end.year, end.month
+    firsts = []
+    for _ in range(count):
+        firsts.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return firsts[::-1]
+
+
+def with_revenue_12m(clients, today: dt.date | None = None):
+    """Annotate each client with its sales over the last 12 months (one subquery, no N+1)."""
+    today = today or timezone.localdate()
+    since = months_back(today, 12)[0]
+    revenue = (
+        SalesLine.objects.filter(client=OuterRef("pk"), date__gte=since, date__lte=today)
+        .order_by()
+        .values("client")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=18, decimal_places=2)
+    return clients.annotate(
+        revenue_12m=Coalesce(
+            Subquery(revenue, output_field=money), Value(Decimal("0")), output_field=money
+        )
+    )
+
+
+def client_list_queryset(user):
+    return with_revenue_12m(
+        Client.objects.visible_to(user).select_related("owner", "assistant", "parent")
+    )
+
+
+def monthly_purchases(client: Client, months: int = 24, today: dt.date | None = None):
+    """Monthly amount, cost and quantity for the last ``months`` months, zero-filled."""
+    today = today or timezone.localdate()
+    firsts = months_back(today, months)
+    rows = (
+        SalesLine.objects.filter(client=client, date__gte=firsts[0], date__lte=today)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(amount=Sum("amount"), cost=Sum("cost"))
+        .order_by("month")
+    )
+    by_month = {row["month"]: row for row in rows}
+    result = []
+    for first in firsts:
+        row = by_month.get(first, {})
+        amount = row.get("amount") or Decimal("0")
+        cost = row.get("cost")
+        result.append(
+            {
+                "month": first,
+                "amount": amount,
+                "cost": cost,
+                "margin": None if cost is None else amount - cost,
+            }
+        )
+    return result
+
+
+def org_chart(client: Client, include_left: bool = False) -> dict:
+    """The decision-making unit as an ECharts tree: the client at the root, managers above."""
+    contacts = list(client.contacts.select_related("relationship_owner"))
+    if not include_left:
+        contacts = [c for c in contacts if not c.has_left]
+    ids = {c.pk for c in contacts}
+    children = defaultdict(list)
+    for contact in contacts:
+        parent = contact.reports_to_id if contact.reports_to_id in ids else None
+        children[parent].append(contact)
+
+    def node(contact: Contact, depth: int = 0) -> dict:
+        return {
+            "name": contact.full_name,
+            "id": contact.pk,
+            "position": contact.position,
+            "role": contact.get_decision_role_display() if contact.decision_role else "",
+            "influence": contact.influence,
+            "attitude": contact.attitude,
+            "attitude_label": str(contact.get_attitude_display()),
+            "motivation": contact.motivation,
+            "bonus": contact.bonus_drivers,
+            "left": contact.has_left,
+            # Depth guard: clean() forbids loops, but a page must never hang if one slipped in.
+            "children": [node(c, depth + 1) for c in children[contact.pk]] if depth < 20 else [],
+        }
+
+    return {
+        "name": client.name,
+        "id": 0,
+        "root": True,
+        "children": [node(c) for c in children[None]],
+    }
+
+
+AUDITED = (
+    (Client, "client"),
+    (Contact, "contact"),
+    (CompetitorPresence, "presence"),
+    (Tender, "tender"),
+    (TeamMembership, "team"),
+)
+
+
+def change_history(client: Client, limit: int = 300) -> list[dict]:
+    """Every audited change to the client and its dossier, newest first, with field diffs."""
+    events = []
+    for model, kind in AUDITED:
+        records = (
+            model.audit.filter(id=client.pk)
+            if model is Client
+            else model.audit.filter(client_id=client.pk)
+        )
+        records = list(
+            records.select_related("history_user").order_by("id", "history_date", "history_id")
+        )
+        fields = [f for f in model._meta.fields if f.name not in {"id", "updated_at", "created_at"}]
+        previous = {}
+        for record in records:
+            before = previous.get(record.id)
+            changes = []
+            if record.history_type == "~" and before is not None:
+                for field in fields:
+                    old, new = (
+                        getattr(before, field.attname, None),
+                        getattr(record, field.attname, None),
+                    )
+                    if old != new:
+                        changes.append(
+                            {
+                                "field": field.verbose_name,
+                                "old": _display(before, field),
+                                "new": _display(record, field),
+                            }
+                        )
+                if not changes:
+                    previous[record.id] = record
+                    continue
+            previous[record.id] = record
+            events.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "kind": kind,
+                    "model": model._meta.verbose_name,
+                    "object": _label(record, kind),
+                    "type": record.history_type,
+                    "reason": record.history_change_reason or "",
+                    "changes": changes,
+                }
+            )
+    events.sort(key=lambda e: e["when"], reverse=True)
+    return events[:limit]
+
+
+def _display(record, field):
+    value = getattr(record, field.attname, None)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        try:
+            return str(getattr(record, field.name))
+        except Exception:  # the related row may be gone; history keeps only its id
+            return f"#{value}"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+def _label(record, kind: str) -> str:
+    if kind == "client":
+        return record.name
+    if kind == "contact":
+        return record.full_name
+    if kind == "tender":
+        return record.subject
+    if kind == "team":
+        return str(record.user) if record.user_id else ""
+    return str(record.competitor) if record.competitor_id else ""

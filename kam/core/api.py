@@ -1,0 +1,217 @@
+"""Shared pieces of the JSON API. ``kam/api.py`` assembles it; routers live beside their apps.
+
+- The error format: ``{"detail": "…"}``; for 422 ``{"detail": [{"field": …, "message": …}]}``,
+  whether the request failed schema validation or the model's own validation.
+- Pagination: ``limit``/``offset`` with the total ``count``, at most 500 items a page.
+- Reference ids in payloads, resolved under the access rule: an id the user cannot see is
+  answered exactly like an id that does not exist ("Unknown client.").
+- Partial-update (PATCH) schemas derived from the create schemas.
+- Output types: money as a string with two decimals, related objects as ``{id, name}``.
+"""
+
+import copy
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestValidationError
+from ninja.pagination import LimitOffsetPagination
+from pydantic import ConfigDict, PlainSerializer, create_model
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+
+# --- output types --------------------------------------------------------------------------
+
+Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+"""A money amount, serialised as a string with two decimals: ``"1234.50"``."""
+
+Quantity = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.3f}", return_type=str)]
+"""A quantity, serialised as a string with three decimals: ``"12.500"``."""
+
+
+class UserRef(Schema):
+    """A user as it appears inside other objects."""
+
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    field: str | None = Field(
+        description="The payload field or query parameter; null for the object as a whole."
+    )
+    message: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[FieldError]
+
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+"""Error responses common to the operations, for the OpenAPI description."""
+
+_LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def django_error_detail(exc: DjangoValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": None if field == NON_FIELD_ERRORS else field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [{"field": None, "message": message} for message in exc.messages]
+
+
+def request_error_detail(exc: RequestValidationError) -> list[dict]:
+    """Ninja's pydantic errors (``loc=("body", "payload", "name")``) in the one error format."""
+    detail = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in _LOCATIONS:
+            location, loc = loc[0], loc[1:]
+            if location == "body" and loc:
+                loc = loc[1:]  # the name of the view's body parameter
+        detail.append({"field": ".".join(loc) or None, "message": error.get("msg", "")})
+    return detail
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request, status: int, detail, **headers):
+        response = api.create_response(request, {"detail": detail}, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    def unauthorized(request, exc):
+        return respond(
+            request,
+            401,
+            _("Authentication required: send “Authorization: Bearer <token>”."),
+            **{"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+
+    def forbidden(request, exc):
+        return respond(request, 403, str(exc) or _("You may not do this."))
+
+    def not_found(request, exc):
+        return respond(request, 404, _("Not found."))
+
+    def http_error(request, exc: HttpError):
+        return respond(request, exc.status_code, str(exc))
+
+    api.add_exception_handler(AuthenticationError, unauthorized)
+    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(PermissionDenied, forbidden)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(
+        DjangoValidationError, lambda r, exc: respond(r, 422, django_error_detail(exc))
+    )
+    api.add_exception_handler(
+        RequestValidationError, lambda r, exc: respond(r, 422, request_error_detail(exc))
+    )
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
+    offset: int = Field(0, ge=0, description="Items to skip.")
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=&offset=``; the response carries ``items`` and the total ``count``."""
+
+    Input = PageParams
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=MAX_LIMIT, **kwargs)
+
+
+# --- payloads ------------------------------------------------------------------------------
+
+
+class Payload(Schema):
+    """Base of request bodies: a misspelt field is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def changes(self) -> dict:
+        """The fields the client actually sent."""
+        return self.model_dump(exclude_unset=True)
+
+
+def patch_schema(schema: type[Payload], name: str, *, exclude: set[str] = frozenset()):
+    """``schema`` with every field optional: PATCH changes only the fields it sends.
+
+    A field that may not be null in ``schema`` may not be null in the patch either: leaving it
+    out keeps the value, sending ``null`` is a validation error.
+    """
+    fields = {}
+    for field_name, info in schema.model_fields.items():
+        if field_name in exclude:
+            continue
+        optional = copy.copy(info)
+        optional.default = None
+        optional.default_factory = None
+        fields[field_name] = (info.annotation, optional)
+    return create_model(
+        name,
+        __base__=Payload,
+        __doc__=f"Partial update: send only the fields to change ({schema.__name__}).",
+        **fields,
+    )
+
+
+def resolve_refs(data: dict, refs: Mapping[str, tuple[QuerySet, str]]) -> dict:
+    """Replace the ids in ``data`` by objects; ``refs`` maps field → (queryset, message).
+
+    Each queryset holds what the acting user may see, so an id outside it is reported with the
+    same message as an id that does not exist. ``None`` (clearing a link) is kept as is.
+    """
+    errors = {}
+    for field, (queryset, message) in refs.items():
+        pk = data.get(field)
+        if pk is None:
+            continue
+        obj = queryset.filter(pk=pk).first()
+        if obj is None:
+            errors[field] = DjangoValidationError(message, code="unknown")
+        else:
+            data[field] = obj
+    if errors:
+        raise DjangoValidationError(errors)
+    return data
+
+
+def known_users() -> QuerySet:
+    """Users a payload may name (owner, assistant, relationship owner): active accounts."""
+    from .models import User
+
+    return User.objects.filter(is_active=True)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with 403 before looking at the payload; the services check again when writing."""
+    if not allowed:
+        raise PermissionDenied(message)

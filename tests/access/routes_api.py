@@ -1,0 +1,211 @@
+"""The JSON API in the access matrix. Requests carry a bearer token of the persona (api=True)."""
+
+import datetime as dt
+
+from tests.factories import make_sale
+
+from .matrix import DIRECTOR_ONLY, DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
+
+JSON = "application/json"
+
+
+def _sale(world, client):
+    """One sales line of ``client`` (world.own or world.foreign), made on first use."""
+    sales = world.__dict__.setdefault("sales", {})
+    if client.pk not in sales:
+        sales[client.pk] = make_sale(
+            client, world.product, document_number=f"DOC-{client.name.upper().replace(' ', '-')}"
+        )
+    return sales[client.pk]
+
+
+def _both_sales(world):
+    _sale(world, world.own)
+    _sale(world, world.foreign)
+    return {}
+
+
+def _unseen_client(world):
+    """A client the persona may not see: world.foreign, or world.own for the outsider (who owns
+    world.foreign). The director sees both and gets world.foreign."""
+    return world.own if world.persona == "outsider" else world.foreign
+
+
+def _unseen_contact(world):
+    return world.own_contact if world.persona == "outsider" else world.foreign_contact
+
+
+def _hidden(own_text, foreign_text):
+    """What must not show in a list: the foreign object's text; for the outsider, the own one's."""
+    return lambda w: own_text(w) if w.persona == "outsider" else foreign_text(w)
+
+
+def _not_director(persona):
+    return 403
+
+
+ROUTES = [
+    # Ninja's root view is a 404 for everyone: it only anchors the docs URL.
+    Route("api:api-root", api=True, ok_status=(404,)),
+    # --- tokens: one's own only --------------------------------------------------------------
+    Route("api:token_list", api=True),
+    Route(
+        "api:token_create",
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=lambda w: {"name": "script"},
+        ok_status=(201,),
+    ),
+    Route(
+        "api:token_revoke",
+        api=True,
+        method="post",
+        content_type=JSON,
+        own=lambda w: {"token_id": w.tokens[w.persona].pk},
+        # Someone else's token is a 404 for everyone, the director included.
+        foreign=lambda w: {
+            "token_id": w.tokens["outsider" if w.persona != "outsider" else "kam"].pk
+        },
+        extra={"foreign_for_director": True},
+    ),
+    # --- clients -----------------------------------------------------------------------------
+    Route(
+        "api:client_list",
+        api=True,
+        hidden_from_list=_hidden(lambda w: w.own.name, lambda w: w.foreign.name),
+    ),
+    Route(
+        "api:client_detail",
+        api=True,
+        own=lambda w: {"client_id": w.own.pk},
+        foreign=lambda w: {"client_id": _unseen_client(w).pk},
+        allowed=DOSSIER_READERS,
+    ),
+    Route(
+        "api:client_create",
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=lambda w: {"name": "New Client", "erp_code": "NEW-0001"},
+        allowed=frozenset({"director", "kam", "outsider"}),
+        ok_status=(201,),
+        denied_status=_not_director,
+    ),
+    Route(
+        "api:client_update",
+        api=True,
+        method="patch",
+        content_type=JSON,
+        own=lambda w: {"client_id": w.own.pk},
+        foreign=lambda w: {"client_id": _unseen_client(w).pk},
+        data=lambda w: {"region": "North"},
+        allowed=DOSSIER_EDITORS,
+    ),
+    # --- contacts ----------------------------------------------------------------------------
+    Route(
+        "api:contact_list",
+        api=True,
+        hidden_from_list=_hidden(
+            lambda w: w.own_contact.full_name, lambda w: w.foreign_contact.full_name
+        ),
+    ),
+    Route(
+        "api:contact_detail",
+        api=True,
+        own=lambda w: {"contact_id": w.own_contact.pk},
+        foreign=lambda w: {"contact_id": _unseen_contact(w).pk},
+        allowed=DOSSIER_READERS,
+    ),
+    Route(
+        "api:contact_create",
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=lambda w: {"client": w.own.pk, "full_name": "New Person"},
+        allowed=DOSSIER_EDITORS,
+        ok_status=(201,),
+        # The member sees the client but may not edit; to the outsider it is an unknown id.
+        denied_status=lambda p: 422 if p == "outsider" else 403,
+    ),
+    Route(
+        "api:contact_update",
+        api=True,
+        method="patch",
+        content_type=JSON,
+        own=lambda w: {"contact_id": w.own_contact.pk},
+        foreign=lambda w: {"contact_id": _unseen_contact(w).pk},
+        data=lambda w: {"position": "CFO"},
+        allowed=DOSSIER_EDITORS,
+    ),
+    # --- products: everyone reads, the director writes ---------------------------------------
+    Route("api:product_list", api=True),
+    Route("api:product_detail", api=True, own=lambda w: {"product_id": w.product.pk}),
+    Route(
+        "api:product_create",
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=lambda w: {"sku": "NEW-SKU", "name": "New product", "list_price": "12.50"},
+        allowed=DIRECTOR_ONLY,
+        ok_status=(201,),
+        denied_status=_not_director,
+    ),
+    Route(
+        "api:product_update",
+        api=True,
+        method="patch",
+        content_type=JSON,
+        own=lambda w: {"product_id": w.product.pk},
+        data=lambda w: {"list_price": "11.00"},
+        allowed=DIRECTOR_ONLY,
+        denied_status=_not_director,
+    ),
+    # --- sales lines: read under the client rule, the director writes ------------------------
+    Route(
+        "api:sales_line_list",
+        api=True,
+        own=_both_sales,
+        hidden_from_list=_hidden(
+            lambda w: _sale(w, w.own).document_number,
+            lambda w: _sale(w, w.foreign).document_number,
+        ),
+        allowed=EVERYONE,
+    ),
+    Route(
+        "api:sales_line_detail",
+        api=True,
+        own=lambda w: {"line_id": _sale(w, w.own).pk},
+        foreign=lambda w: {"line_id": _sale(w, _unseen_client(w)).pk},
+        allowed=DOSSIER_READERS,
+    ),
+    Route(
+        "api:sales_line_create",
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=lambda w: {
+            "date": dt.date(2025, 2, 1).isoformat(),
+            "client": w.own.pk,
+            "product": w.product.pk,
+            "quantity": "2",
+            "amount": "200.00",
+            "document_number": "NEW-DOC",
+        },
+        allowed=DIRECTOR_ONLY,
+        ok_status=(201,),
+        denied_status=_not_director,
+    ),
+    Route(
+        "api:sales_line_update",
+        api=True,
+        method="patch",
+        content_type=JSON,
+        own=lambda w: {"line_id": _sale(w, w.own).pk},
+        foreign=lambda w: {"line_id": _sale(w, _unseen_client(w)).pk},
+        data=lambda w: {"amount": "150.00"},
+        allowed=DIRECTOR_ONLY,
+        # The KAM, assistant and member see the line but may not change it; the outsider
+        # does not see it at all.
+    ),
+]
