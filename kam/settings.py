@@ -128,7 +128,6 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "kam.sqlite3")}
 
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default; silences the transition warning
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"

@@ -21,17 +21,20 @@ class BootstrapMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
+                widget.attrs["class"] = "form-check-input"
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
-                css = "form-select"
+                widget.attrs["class"] = "form-select"
             else:
-                css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            widget.attrs["class"] = css
+                widget.attrs["class"] = "form-control"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
 
 class DateInput(forms.DateInput):

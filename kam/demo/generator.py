@@ -15,6 +15,7 @@ import calendar
 import datetime as dt
 import math
 import random
+import re
 import time
 from bisect import bisect
 from dataclasses import dataclass, field
@@ -215,6 +216,7 @@ class _ProductPlan:
 @dataclass
 class _ContactPlan:
     slot: str
+    female: bool
     full_name: str
     short_name: str
     position: str
@@ -512,7 +514,7 @@ class _Builder:
             p.p_buy = {"X": 1.0, "Y": rng.uniform(0.75, 0.92), "Z": rng.uniform(0.25, 0.5)}[
                 p.regularity
             ]
-            p.sigma = {"X": 0.1, "Y": 0.3, "Z": 0.6}[p.regularity]
+            p.sigma = {"X": 0.07, "Y": 0.3, "Z": 0.6}[p.regularity]
             if p.key:
                 p.discount = round(rng.uniform(0.05, 0.12) * 200) / 200
             elif p.size >= small_cut:
@@ -521,6 +523,8 @@ class _Builder:
                 p.discount = round(rng.uniform(0.0, 0.04) * 200) / 200
             if p.client_type == ClientType.PROSPECTIVE:
                 p.growth = rng.uniform(0.2, 0.5)
+            elif p.regularity == "X":  # steady contracts: flat volumes
+                p.growth = rng.uniform(-0.06, 0.06)
             elif p.key:
                 p.growth = rng.uniform(-0.05, 0.2)
             else:
@@ -650,6 +654,8 @@ class _Builder:
             assortment = self.assortment(rng, p, min(180, max(6, round(6 + 2.2 * lines_month))))
             cum, total_w, picks = assortment
             amp = D.INDUSTRIES[p.industry]["season"]
+            if p.regularity == "X":  # regular buyers have steady monthly programmes
+                amp *= 0.25
             net = Decimal(1) - Decimal(str(p.discount))
             seq = 0
             for i, (_y, month) in enumerate(self.months):
@@ -747,6 +753,8 @@ class _Builder:
             }
             if p.industry == "housing":
                 fill["n"] = rng.randint(40, 260)
+            for name, forms in D.PLURALS.items():
+                fill[name] = _plural(fill["n"], forms)
             p.description = industry["description"].format(**fill)
             origin = industry["origin"].format(**fill)
             milestone = rng.choice(D.HISTORY_MILESTONES).format(
@@ -766,7 +774,18 @@ class _Builder:
                 start = rng.choice(D.RELATIONSHIP_STARTS).format(city=p.city, k=rng.randint(3, 7))
                 relation = f"Работаем с {since} года: {start}."
             p.history = f"Компания основана в {founded} году {origin}. {milestone} {relation}"
-            revenue = p.size * rng.uniform(*industry["revenue_x"])
+            # Their revenue: our sales ÷ our share of their purchases ÷ materials' share.
+            if p.story == "prospect":  # size is the potential if they buy from us
+                wallet = rng.uniform(0.3, 0.6)
+            elif p.client_type == ClientType.BREADWINNER:
+                wallet = rng.uniform(0.4, 0.7)
+            elif p.client_type == ClientType.PROSPECTIVE:
+                wallet = rng.uniform(0.03, 0.15)
+            elif p.key:
+                wallet = rng.uniform(0.1, 0.35)
+            else:
+                wallet = rng.uniform(0.1, 0.7)
+            revenue = p.size / wallet / industry["materials_share"]
             p.revenue = Decimal(round(revenue, -5)).quantize(Decimal("1"))
             p.employees = max(8, round(revenue / industry["per_employee"] * rng.uniform(0.7, 1.3)))
             p.website = f"https://{p.slug}.example" if p.key or rng.random() < 0.7 else ""
@@ -795,8 +814,11 @@ class _Builder:
             # Competitors courting the client (R12).
             if rng.random() < 0.88:
                 weights = []
-                for _name, _slug, _notes, territories, _supplies in D.COMPETITORS:
-                    weights.append(1 if not territories else 3 if p.kam in territories else 0)
+                cats = D.INDUSTRIES[p.industry]["cats"]
+                for _name, _slug, _notes, territories, _supplies, codes in D.COMPETITORS:
+                    fit = 0.2 + sum(cats.get(code, 0) for code in codes)
+                    near = 1 if not territories else 3 if p.kam in territories else 0
+                    weights.append(fit * near)
                 chosen = _weighted_sample(
                     rng, list(range(len(D.COMPETITORS))), weights, rng.randint(1, 3)
                 )
@@ -833,6 +855,7 @@ class _Builder:
             s[0]: s for s in (D.LAYOUTS[D.INDUSTRIES[p.industry]["layout"]] if p.key else slots)
         }
         emails: set[str] = set()
+        surnames: set[str] = set()
         for slot in slots:
             key, position, department, role, (lo, hi), parent_key, p_female = slot
             while parent_key is not None and parent_key not in keys:
@@ -842,7 +865,12 @@ class _Builder:
             else:
                 parent = keys.index(parent_key) if parent_key is not None else 0
             level = 0 if parent is None else p.contacts[parent].level + 1
-            full, short, first, last = self.person(rng, p.region, rng.random() < p_female)
+            female = rng.random() < p_female
+            for _ in range(10):  # no two people of one family in a client's contact map
+                full, short, first, last = self.person(rng, p.region, female)
+                if last.rstrip("а") not in surnames:
+                    break
+            surnames.add(last.rstrip("а"))
             email = f"{translit(first)[0]}.{translit(last)}@{p.slug}.example"
             if email in emails:
                 email = email.replace("@", f"{len(emails)}@")
@@ -862,7 +890,8 @@ class _Builder:
             last_contact = max(last_contact, created.date())
             notes = rng.choice(D.CONTACT_NOTES) if rng.random() < 0.35 else ""
             if attitude == -2 and p.presence:
-                notes = D.OPPONENT_NOTE.format(competitor=D.COMPETITORS[p.presence[0][0]][0])
+                rival = D.COMPETITORS[p.presence[0][0]][0]
+                notes = D.OPPONENT_NOTE.replace("{competitor}", rival)
             motivations, bonuses = D.MOTIVATION[key]
             phone_code = rng.choice(
                 ["903", "905", "910", "915", "916", "921", "926", "950", "977", "985"]
@@ -870,6 +899,7 @@ class _Builder:
             p.contacts.append(
                 _ContactPlan(
                     slot=key,
+                    female=female,
                     full_name=full,
                     short_name=short,
                     position=position,
@@ -882,23 +912,27 @@ class _Builder:
                     email=email,
                     phone=f"+7 ({phone_code}) {rng.randint(200, 999)}-{rng.randint(10, 99)}-"
                     f"{rng.randint(10, 99)}",
-                    motivation=rng.choice(motivations) if p.key or rng.random() < 0.5 else "",
-                    bonus=rng.choice(bonuses) if p.key or rng.random() < 0.5 else "",
+                    motivation=_gender(rng.choice(motivations), female)
+                    if p.key or rng.random() < 0.5
+                    else "",
+                    bonus=_gender(rng.choice(bonuses), female)
+                    if p.key or rng.random() < 0.5
+                    else "",
                     owner_function=D.OWNER_FUNCTION.get(key),
                     last_contact_on=last_contact,
                     created=created,
-                    notes=notes,
+                    notes=_gender(notes, female),
                 )
             )
         if p.key:
             dm = p.contacts[0]
             direct = [c for c in p.contacts[1:] if c.parent == 0]
             people = "; ".join(f"{_lower_first(c.position)} — {c.short_name}" for c in direct)
-            p.org_structure = (
-                f"{dm.position} — {dm.short_name}. "
-                + (f"Прямые подчинённые в контуре решений: {people}. " if people else "")
-                + D.PROCUREMENT[D.INDUSTRIES[p.industry]["layout"]]
-            )
+            parts = [f"{dm.position} — {dm.short_name}"]
+            if people:
+                parts.append(f"Прямые подчинённые в контуре решений: {people}")
+            parts.append(D.PROCUREMENT[D.INDUSTRIES[p.industry]["layout"]])
+            p.org_structure = " ".join(_sentence(part) for part in parts)
         else:
             p.org_structure = ""
 
@@ -947,7 +981,7 @@ class _Builder:
     def write_competitors(self) -> None:
         rng = self.rng("competitors/write")
         objs = []
-        for name, slug, notes, _territories, _supplies in D.COMPETITORS:
+        for name, slug, notes, *_rest in D.COMPETITORS:
             obj = Competitor(name=name, website=f"https://{slug}.example", notes=notes)
             obj._history_date = self.moment(self.start_date, rng)
             objs.append(obj)
@@ -1173,13 +1207,16 @@ class _Builder:
                     assistant=self.assistants[p.kam],
                 )
             if p in self.type_changes:
-                client._history_date = when(
-                    self.start_date + dt.timedelta(days=rng.randint(330, 400))
-                )
+                # after the first full year of history, when last year's results are known
+                year = self.start_date.year + (0 if self.start_date.month == 1 else 1)
+                day = dt.date(year + 1, 1, rng.randint(20, 31))
+                if day > self.as_of:  # a short history: "last year" is the one before as-of
+                    day, year = self.as_of - dt.timedelta(days=rng.randint(10, 30)), 0
+                client._history_date = when(day)
                 client_services.client_update(
                     by=self.director,
                     client=client,
-                    reason=D.TYPE_CHANGE_REASON,
+                    reason=D.TYPE_CHANGE_REASON.format(year=year or self.as_of.year - 1),
                     client_type=ClientType.BREADWINNER,
                 )
             if p.risk == "at_risk":
@@ -1187,7 +1224,12 @@ class _Builder:
                 client_services.client_update(
                     by=kam,
                     client=client,
-                    reason=rng.choice(D.AT_RISK_REASONS).format(comp=rival(p)),
+                    reason=rng.choice(
+                        [
+                            *D.AT_RISK_REASONS,
+                            D.AT_RISK_BY_LAYOUT[D.INDUSTRIES[p.industry]["layout"]],
+                        ]
+                    ).format(comp=rival(p)),
                     status=ClientStatus.AT_RISK,
                 )
             if p.risk == "stopped" and p.status == ClientStatus.AT_RISK:
@@ -1228,7 +1270,10 @@ class _Builder:
             contact.obj._history_date = when(self.as_of - dt.timedelta(days=rng.randint(5, 200)))
             reasons = D.ATTITUDE_DOWN_REASONS if troubled else D.ATTITUDE_UP_REASONS
             client_services.contact_update(
-                by=self.kams[p.kam], contact=contact.obj, reason=rng.choice(reasons), attitude=new
+                by=self.kams[p.kam],
+                contact=contact.obj,
+                reason=_gender(rng.choice(reasons), contact.female),
+                attitude=new,
             )
             contact.attitude = new
         leaves = [
@@ -1246,7 +1291,7 @@ class _Builder:
             client_services.contact_update(
                 by=self.assistants[p.kam],
                 contact=c.obj,
-                reason=rng.choice(D.LEFT_REASONS),
+                reason=_gender(rng.choice(D.LEFT_REASONS), c.female),
                 has_left=True,
                 left_on=left_on,
                 last_contact_on=min(c.last_contact_on, left_on),
@@ -1259,7 +1304,7 @@ class _Builder:
             client_services.contact_update(
                 by=self.assistants[p.kam],
                 contact=c.obj,
-                reason=D.PHONE_CHANGE_REASON,
+                reason=_gender(D.PHONE_CHANGE_REASON, c.female),
                 phone=f"+7 (9{rng.randint(10, 99)}) {rng.randint(200, 999)}-{rng.randint(10, 99)}-"
                 f"{rng.randint(10, 99)}",
             )
@@ -1322,6 +1367,27 @@ def _quantity(value: float, digits: int) -> Decimal:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(".") else text + "."
+
+
+_GENDERED = re.compile(r"\{([^{}|]*)\|([^{}|]*)\}")
+
+
+def _gender(text: str, female: bool) -> str:
+    """Resolve ``{masculine|feminine}`` alternatives in a text about one person."""
+    return _GENDERED.sub(lambda m: m.group(2 if female else 1), text)
+
+
+def _plural(n: int, forms: tuple[str, str, str]) -> str:
+    """The Russian form for ``n``: (1, 2–4, 5+), e.g. 1 магазин, 3 магазина, 11 магазинов."""
+    if n % 10 == 1 and n % 100 != 11:
+        return forms[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return forms[1]
+    return forms[2]
 
 
 def _weighted_sample(rng: random.Random, items: list, weights: list[float], k: int) -> list:
