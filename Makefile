@@ -50,7 +50,8 @@ format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l ru --no-obsolete --add-location file
+	$(PY) manage.py makemessages -l ru --no-obsolete --add-location file \
+		--ignore=tests --ignore=bench --ignore=scripts --ignore=docs --ignore=var
 	$(PY) manage.py compilemessages -l ru
 
 bench: $(TEST_STAMP)

@@ -162,9 +162,11 @@ def contact_detail(request, contact_id: int):
 def contact_create(request, payload: ContactIn):
     """The client's KAM, its assistants and the director add contacts."""
     user = request.auth
-    data = resolve_refs(payload.changes(), _contact_refs(user))
-    client = data.pop("client")
+    data = payload.changes()
+    refs = _contact_refs(user)
+    client = resolve_refs({"client": data.pop("client")}, {"client": refs.pop("client")})["client"]
     require(can_edit_client(user, client), _("You may not change this client."))
+    data = resolve_refs(data, refs)
     contact = services.contact_create(by=user, client=client, **data)
     return Status(201, _reload(_contacts(user), contact))
 

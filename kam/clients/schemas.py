@@ -10,6 +10,9 @@ from kam.core.api import Money, Payload, UserRef, patch_schema
 
 from .models import Attitude, ClientStatus, ClientType, DecisionRole
 
+# "" (no role) or one of DecisionRole, as one enum in the OpenAPI schema.
+DecisionRoleOrBlank = Literal[("", *DecisionRole.values)]
+
 # --- references ----------------------------------------------------------------------------
 
 
@@ -147,7 +150,7 @@ class ContactOut(Schema):
     department: str
     email: str
     phone: str
-    decision_role: DecisionRole | Literal[""]
+    decision_role: DecisionRoleOrBlank
     decision_role_label: str
     influence: int = Field(description="1 = little, 5 = decisive.")
     attitude: Attitude
@@ -180,7 +183,7 @@ class ContactIn(Payload):
     department: str = ""
     email: str = ""
     phone: str = ""
-    decision_role: DecisionRole | Literal[""] = ""
+    decision_role: DecisionRoleOrBlank = ""
     influence: int = Field(3, description="1 = little, 5 = decisive.")
     attitude: Attitude = Attitude.NEUTRAL
     reports_to: int | None = Field(None, description="Contact id at the same client.")

@@ -25,6 +25,8 @@ from ninja.errors import ValidationError as RequestValidationError
 from ninja.pagination import LimitOffsetPagination
 from pydantic import ConfigDict, PlainSerializer, create_model
 
+from .models import User
+
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 100
 
@@ -117,7 +119,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return respond(request, 404, _("Not found."))
 
     def http_error(request, exc: HttpError):
-        return respond(request, exc.status_code, str(exc))
+        # Ninja raises HttpError for exactly these two; say it in the user's language.
+        message = {
+            400: _("The request body is not valid JSON."),
+            403: _("CSRF check failed: send the CSRF token, or use a bearer token."),
+        }.get(exc.status_code, str(exc))
+        return respond(request, exc.status_code, message)
 
     api.add_exception_handler(AuthenticationError, unauthorized)
     api.add_exception_handler(HttpError, http_error)
@@ -206,8 +213,6 @@ def resolve_refs(data: dict, refs: Mapping[str, tuple[QuerySet, str]]) -> dict:
 
 def known_users() -> QuerySet:
     """Users a payload may name (owner, assistant, relationship owner): active accounts."""
-    from .models import User
-
     return User.objects.filter(is_active=True)
 
 

@@ -960,8 +960,8 @@ INDUSTRIES = {
         },
         "season": 1.0,
         "weight": (14, 30),
-        "materials_share": 0.35,
-        "per_employee": 12e6,
+        "materials_share": 0.2,
+        "per_employee": 8e6,
         "layout": "construction",
         "description": (
             "Девелопер жилой недвижимости комфорт- и бизнес-класса: {city} и область. "
@@ -990,7 +990,7 @@ INDUSTRIES = {
         },
         "season": 1.0,
         "weight": (20, 22),
-        "materials_share": 0.4,
+        "materials_share": 0.3,
         "per_employee": 5e6,
         "layout": "construction",
         "description": (
@@ -1018,7 +1018,7 @@ INDUSTRIES = {
         },
         "season": 0.6,
         "weight": (8, 8),
-        "materials_share": 0.4,
+        "materials_share": 0.3,
         "per_employee": 6e6,
         "layout": "construction",
         "description": (
@@ -1036,7 +1036,7 @@ INDUSTRIES = {
         "cats": {"CEM": 5, "MET": 2, "WPR": 2.5, "FAS": 0.6, "PNT": 0.8, "BRK": 0.3},
         "season": 1.5,
         "weight": (7, 8),
-        "materials_share": 0.35,
+        "materials_share": 0.25,
         "per_employee": 5e6,
         "layout": "construction",
         "description": (
@@ -1064,7 +1064,7 @@ INDUSTRIES = {
         },
         "season": 0.9,
         "weight": (10, 14),
-        "materials_share": 0.7,
+        "materials_share": 0.6,
         "per_employee": 8e6,
         "layout": "retail",
         "description": (
@@ -1082,7 +1082,7 @@ INDUSTRIES = {
         "cats": {"CEM": 6, "MET": 5, "FAS": 1, "PNT": 0.8, "WPR": 0.6},
         "season": 0.5,
         "weight": (8, 10),
-        "materials_share": 0.5,
+        "materials_share": 0.45,
         "per_employee": 4e6,
         "layout": "plant",
         "description": (
@@ -1100,7 +1100,7 @@ INDUSTRIES = {
         "cats": {"ROF": 5, "INS": 3, "WPR": 2, "FAS": 2, "PNT": 0.8},
         "season": 1.3,
         "weight": (8, 3),
-        "materials_share": 0.45,
+        "materials_share": 0.4,
         "per_employee": 3e6,
         "layout": "small",
         "description": (
@@ -1117,7 +1117,7 @@ INDUSTRIES = {
         "cats": {"PNT": 3, "DRY": 2, "FAS": 1.5, "WPR": 1.5, "ROF": 1.2, "INS": 0.5, "GKL": 1},
         "season": 0.6,
         "weight": (7, 2),
-        "materials_share": 0.15,
+        "materials_share": 0.1,
         "per_employee": 1.5e6,
         "layout": "small",
         "description": (
@@ -1145,7 +1145,7 @@ INDUSTRIES = {
         },
         "season": 0.9,
         "weight": (9, 3),
-        "materials_share": 0.85,
+        "materials_share": 0.8,
         "per_employee": 20e6,
         "layout": "retail",
         "description": (
@@ -1162,7 +1162,7 @@ INDUSTRIES = {
         "cats": {"GKL": 4, "DRY": 3, "PNT": 3, "FAS": 1.5, "INS": 1, "WPR": 0.8},
         "season": 0.4,
         "weight": (9, 0),
-        "materials_share": 0.35,
+        "materials_share": 0.3,
         "per_employee": 3e6,
         "layout": "small",
         "description": (

@@ -65,6 +65,9 @@ SIZE_SLOPE = 1.15
 # Lines of sales per month: LINES_FACTOR · (annual purchases in millions)^LINES_SLOPE.
 LINES_FACTOR = 5.5
 LINES_SLOPE = 0.6
+# Regularity classes (for XYZ analysis): X buys every month in steady volumes, Y most months
+# with the construction season, Z now and then. How much of the season each class feels:
+SEASON_BY_CLASS = {"X": 0.25, "Y": 0.8, "Z": 1.0}
 
 
 class DemoError(Exception):
@@ -470,8 +473,13 @@ class _Builder:
         for p, r in zip(others, free, strict=True):
             p.size = sizes[r]
         for p in plans:
-            if p.story == "prospect":  # potential, not purchases
-                p.size = sizes[rng.randint(len(sizes) // 10, len(sizes) // 2)]
+            if p.story == "prospect":  # potential, not purchases; key prospects are big ones
+                lo, hi = (
+                    (len(sizes) // 20, len(sizes) // 6)
+                    if p.key
+                    else (len(sizes) // 10, len(sizes) // 2)
+                )
+                p.size = sizes[rng.randint(lo, hi)]
 
         # Where they are and what they do.
         for p in plans:
@@ -511,10 +519,10 @@ class _Builder:
             p.regularity = rng.choices("XYZ", weights)[0]
             if p.regularity == "Z" and p.industry in ("retail", "dealer", "plant"):
                 p.regularity = "Y"  # shops and plants restock regularly
-            p.p_buy = {"X": 1.0, "Y": rng.uniform(0.75, 0.92), "Z": rng.uniform(0.25, 0.5)}[
+            p.p_buy = {"X": 1.0, "Y": rng.uniform(0.88, 1.0), "Z": rng.uniform(0.25, 0.55)}[
                 p.regularity
             ]
-            p.sigma = {"X": 0.07, "Y": 0.3, "Z": 0.6}[p.regularity]
+            p.sigma = {"X": 0.07, "Y": 0.18, "Z": 0.6}[p.regularity]
             if p.key:
                 p.discount = round(rng.uniform(0.05, 0.12) * 200) / 200
             elif p.size >= small_cut:
@@ -651,11 +659,10 @@ class _Builder:
             rng = self.rng(f"sales/{p.idx}")
             lines_month = min(250, max(1, round(LINES_FACTOR * (p.size / 1e6) ** LINES_SLOPE)))
             per_order = rng.randint(3, 9) if lines_month >= 6 else rng.randint(1, 3)
-            assortment = self.assortment(rng, p, min(180, max(6, round(6 + 2.2 * lines_month))))
-            cum, total_w, picks = assortment
-            amp = D.INDUSTRIES[p.industry]["season"]
-            if p.regularity == "X":  # regular buyers have steady monthly programmes
-                amp *= 0.25
+            cum, total_w, picks = self.assortment(
+                rng, p, min(180, max(6, round(6 + 2.2 * lines_month)))
+            )
+            amp = D.INDUSTRIES[p.industry]["season"] * SEASON_BY_CLASS[p.regularity]
             net = Decimal(1) - Decimal(str(p.discount))
             seq = 0
             for i, (_y, month) in enumerate(self.months):
@@ -665,10 +672,10 @@ class _Builder:
                     continue
                 f = (1 + amp * (D.SEASON[month - 1] - 1)) * (1 + p.growth) ** ((i - (m - 1)) / 12)
                 f *= self.ramp(p, i) * rng.lognormvariate(0, p.sigma)
-                revenue = p.size / 12 * f / p.p_buy
+                revenue = p.size / 12 * f / p.p_buy  # what the client buys this month
                 n_lines = max(1, round(lines_month * (f / p.p_buy) ** 0.7))
                 n_orders = max(1, round(n_lines / per_order))
-                line_target = revenue / n_lines / 1.197  # E[lognormal(0, 0.6)] = 1.197
+                month_orders = []
                 for _ in range(n_orders):
                     k = max(1, round(n_lines / n_orders + rng.uniform(-1.5, 1.5)))
                     chosen: list[int] = []
@@ -678,17 +685,20 @@ class _Builder:
                             chosen.append(j)
                             if len(chosen) == k:
                                 break
-                    date = rng.choice(days[i])
+                    month_orders.append((rng.choice(days[i]), chosen))
+                # Split the month's purchases over its lines: uneven lines, exact month total.
+                shares = [
+                    [rng.lognormvariate(0, 0.6) for _ in chosen] for _, chosen in month_orders
+                ]
+                unit = revenue / sum(map(sum, shares))
+                for (date, chosen), weights in zip(month_orders, shares, strict=True):
                     lines = []
-                    for j in chosen:
+                    for j, w in zip(chosen, weights, strict=True):
                         prod = self.products[j]
                         risen = prod.old_price is not None and date < self.rise_date
                         price = prod.old_price if risen else prod.price
                         cost = prod.old_cost if risen else prod.cost
-                        qty = _quantity(
-                            line_target * rng.lognormvariate(0, 0.6) / float(price * net),
-                            prod.digits,
-                        )
+                        qty = _quantity(unit * w / float(price * net), prod.digits)
                         amount = (qty * price * net).quantize(CENT, ROUND_HALF_UP)
                         lines.append((j, qty, amount, (qty * cost).quantize(CENT, ROUND_HALF_UP)))
                         p.total += amount
@@ -776,18 +786,21 @@ class _Builder:
             p.history = f"Компания основана в {founded} году {origin}. {milestone} {relation}"
             # Their revenue: our sales ÷ our share of their purchases ÷ materials' share.
             if p.story == "prospect":  # size is the potential if they buy from us
-                wallet = rng.uniform(0.3, 0.6)
+                wallet = rng.uniform(0.2, 0.5)
             elif p.client_type == ClientType.BREADWINNER:
-                wallet = rng.uniform(0.4, 0.7)
-            elif p.client_type == ClientType.PROSPECTIVE:
-                wallet = rng.uniform(0.03, 0.15)
+                wallet = rng.uniform(0.35, 0.6)
+            elif p.client_type in (ClientType.PROSPECTIVE, ClientType.IMAGE_MAKER):
+                wallet = rng.uniform(0.03, 0.12)  # big names that buy little from us (yet)
             elif p.key:
-                wallet = rng.uniform(0.1, 0.35)
+                wallet = rng.uniform(0.1, 0.3)
             else:
-                wallet = rng.uniform(0.1, 0.7)
+                wallet = rng.uniform(0.08, 0.5)
             revenue = p.size / wallet / industry["materials_share"]
             p.revenue = Decimal(round(revenue, -5)).quantize(Decimal("1"))
-            p.employees = max(8, round(revenue / industry["per_employee"] * rng.uniform(0.7, 1.3)))
+            p.employees = max(
+                rng.randint(6, 15),
+                round(revenue / industry["per_employee"] * rng.uniform(0.7, 1.3)),
+            )
             p.website = f"https://{p.slug}.example" if p.key or rng.random() < 0.7 else ""
 
     # ── people: team, contacts, competitors at clients ─────────────────────────────────────────
@@ -1107,7 +1120,7 @@ class _Builder:
         plans = []
         for _ in range(count):
             p = rng.choices(key, weights)[0]
-            first = max(p.created.date(), self.start_date)
+            first = min(max(p.created.date() + dt.timedelta(days=1), self.start_date), self.as_of)
             day = first + dt.timedelta(days=rng.randint(0, max(0, (self.as_of - first).days)))
             layout = layouts.get(D.INDUSTRIES[p.industry]["layout"], "small")
             subject = rng.choice(D.TENDER_SUBJECTS[layout]).format(
@@ -1175,7 +1188,10 @@ class _Builder:
             c = p.presence[0][0] if p.presence else rng.randrange(len(D.COMPETITORS))
             return D.COMPETITORS[c][0]
 
-        def when(day: dt.date) -> dt.datetime:
+        def when(day: dt.date, not_before: dt.datetime | None = None) -> dt.datetime:
+            """A moment on ``day`` (at most as-of), after ``not_before`` (e.g. the creation)."""
+            if not_before is not None:
+                day = max(day, not_before.date() + dt.timedelta(days=1))
             return self.moment(min(day, self.as_of), rng)
 
         # Prices (R39): the director raises cement and metal prices.
@@ -1242,7 +1258,8 @@ class _Builder:
                 )
             if p.risk == "lost":
                 since = p.last_sale.strftime(fmt)
-                client._history_date = when(p.last_sale + dt.timedelta(days=rng.randint(35, 50)))
+                noticed = p.last_sale + dt.timedelta(days=rng.randint(35, 50))
+                client._history_date = when(min(noticed, self.as_of - dt.timedelta(days=1)))
                 client_services.client_update(
                     by=kam,
                     client=client,
@@ -1260,6 +1277,7 @@ class _Builder:
         # Contacts: attitudes change, people leave, phones change.
         key = [p for p in self.clients if p.key and p.contacts]
         n_key = len(key)
+        changed: list[_ContactPlan] = []
         for p in rng.sample(key, min(n_key, max(2, round(n_key * 0.3)))):
             troubled = bool(p.risk)
             contact = p.contacts[0] if troubled else rng.choice(p.contacts)
@@ -1267,7 +1285,8 @@ class _Builder:
             new = max(-2, old - 1) if troubled else min(2, old + 1)
             if new == old:
                 continue
-            contact.obj._history_date = when(self.as_of - dt.timedelta(days=rng.randint(5, 200)))
+            day = self.as_of - dt.timedelta(days=rng.randint(5, 200))
+            contact.obj._history_date = when(day, not_before=contact.created)
             reasons = D.ATTITUDE_DOWN_REASONS if troubled else D.ATTITUDE_UP_REASONS
             client_services.contact_update(
                 by=self.kams[p.kam],
@@ -1276,11 +1295,13 @@ class _Builder:
                 attitude=new,
             )
             contact.attitude = new
+            changed.append(contact)
+        # Who leaves: people nobody reports to, whose attitude we did not just record.
         leaves = [
             (p, c)
             for p in key
             for i, c in enumerate(p.contacts)
-            if i > 0 and not any(o.parent == i for o in p.contacts)
+            if i > 0 and not any(o.parent == i for o in p.contacts) and c not in changed
         ]
         for p, c in rng.sample(leaves, min(len(leaves), max(2, round(n_key * 0.15)))):
             left_on = self.as_of - dt.timedelta(days=rng.randint(20, 250))
@@ -1300,7 +1321,8 @@ class _Builder:
             c = rng.choice(p.contacts)
             if c.obj.has_left:
                 continue
-            c.obj._history_date = when(self.as_of - dt.timedelta(days=rng.randint(5, 90)))
+            day = self.as_of - dt.timedelta(days=rng.randint(5, 90))
+            c.obj._history_date = when(day, not_before=c.created)
             client_services.contact_update(
                 by=self.assistants[p.kam],
                 contact=c.obj,

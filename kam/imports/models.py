@@ -20,6 +20,12 @@ class ImportStatus(models.TextChoices):
     REFUSED = "refused", _("Refused: unreadable file")
 
 
+class ImportPhase(models.TextChoices):
+    READING = "reading", _("Reading the file")
+    CHECKING = "checking", _("Checking rows")
+    WRITING = "writing", _("Saving")
+
+
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, user):
         # An import file may hold any client's data: only its author and directors see it.
@@ -44,7 +50,7 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )
-    phase = models.CharField(_("phase"), max_length=100, blank=True)
+    phase = models.CharField(_("phase"), max_length=100, choices=ImportPhase.choices, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)

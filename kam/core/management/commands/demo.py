@@ -5,9 +5,13 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from kam.clients.models import Client
 from kam.demo import DemoError, build_demo, default_as_of, wipe_demo
-from kam.demo.generator import DEFAULT_CLIENTS, DEFAULT_MONTHS, DEMO_PASSWORD
+from kam.demo.generator import (
+    DEFAULT_CLIENTS,
+    DEFAULT_MONTHS,
+    DEMO_PASSWORD,
+    demo_data_exists,
+)
 
 
 def _date(value: str) -> dt.date:
@@ -55,7 +59,8 @@ class Command(BaseCommand):
         mode.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing when the database already has clients.",
+            help="Do nothing when the database already has clients (or products, competitors "
+            "or demo users); used by `make run`.",
         )
         mode.add_argument(
             "--reset",
@@ -65,9 +70,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, as_of, clients, months, if_empty, reset, **options):
-        if if_empty and Client.objects.exists():
-            self.stdout.write("Clients already exist: the demo company was not built.")
-            return
+        if if_empty:
+            found = demo_data_exists()
+            if found:
+                self.stdout.write(
+                    f"The database already has {', '.join(found)}: the demo company was not built."
+                )
+                return
         as_of = as_of or default_as_of()
         verbose = options["verbosity"] > 1
         try:

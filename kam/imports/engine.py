@@ -1,0 +1,215 @@
+"""The import engine: read the file, check every row, then write everything or nothing (R40).
+
+``run_import`` is the task body and what the ``import_data`` command calls directly.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .columns import Mapping
+from .kinds import KINDS
+from .kinds.base import ERROR_SCHEMA, Context, Kind, no_errors
+from .models import ImportJob, ImportPhase, ImportStatus
+from .reading import EXTRA, ROW, RefusedFile, Table, read_table
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 10
+ERRORS_KEPT = 1000
+CHUNK_ROWS = 200_000  # rows parsed between two progress reports
+
+Callback = Callable[[str, int, int], None]  # phase, rows done, rows in all
+
+
+@dataclass
+class Checked:
+    ctx: Context
+    plan: object
+    errors: pl.DataFrame
+    total: int
+
+
+class Tracker:
+    """Progress to the command's callback, and to the job row in short writes of its own.
+
+    The job row is updated at most once a second, and not at all while the import's
+    transaction is open: there the update would be invisible to the page, and on SQLite it
+    would wait for the very lock this import holds.
+    """
+
+    def __init__(self, job_id: int, callback: Callback | None = None):
+        self.job_id, self.callback = job_id, callback
+        self.in_transaction = False
+        self.phase, self.saved_at = None, 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.callback:
+            self.callback(phase, done, total)
+        now = time.monotonic()
+        if self.in_transaction or (phase == self.phase and now - self.saved_at < 1):
+            return
+        self.phase, self.saved_at = phase, now
+        ImportJob.objects.filter(pk=self.job_id).update(
+            phase=phase, processed_rows=done, total_rows=total
+        )
+
+
+def preview(kind: Kind, path: Path) -> dict:
+    """The detected mapping and the first rows, for the page that asks for confirmation."""
+    table = read_table(path, limit=PREVIEW_ROWS)
+    mapping = Mapping.build(kind.columns, table.header)
+    rows = table.rows.select(ROW, *table.cells).rows()
+    return mapping.as_json() | {"preview": [list(row) for row in rows]}
+
+
+def check(kind: Kind, path: Path, user, *, reason: str, progress: Callback) -> Checked:
+    """Read and check the whole file without writing anything."""
+    table = read_table(path)
+    mapping = Mapping.build(kind.columns, table.header)
+    problem = mapping.problem(kind.columns)
+    if problem:
+        raise RefusedFile(problem)
+    ctx = Context(user=user, mapping=mapping, reason=reason)
+    rows, errors = _parse(kind, table, ctx, progress)
+    plan, found = kind.plan(rows, ctx)
+    errors = pl.concat([errors, found]).sort(["row", "pos"], maintain_order=True)
+    return Checked(ctx=ctx, plan=plan, errors=errors, total=table.rows.height)
+
+
+def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
+    """Every cell through its column's parser, in chunks so the page can show progress."""
+    mapping, total = ctx.mapping, table.rows.height
+    present = [c for c in kind.columns if c.field in mapping.present]
+    cells = {c.field: f"c{mapping.position(c.field)}" for c in present}
+    parsed, reasons = [], []
+    for column in present:
+        raw = pl.col(cells[column.field])
+        result = column.parse(raw)
+        reason = result.error
+        if column.required:
+            reason = pl.when(raw.is_null()).then(pl.lit(_("A value is required."))).otherwise(reason)
+        parsed += [result.value.alias(column.field), reason.alias(f"!{column.field}")]
+    extra = _("More values than there are column headers.")
+    values, errors = [], [no_errors()]
+    for offset in range(0, total, CHUNK_ROWS):
+        chunk = table.rows.slice(offset, CHUNK_ROWS).with_columns(parsed)
+        for column in present:
+            bad = pl.col(f"!{column.field}").is_not_null()
+            reason, raw = pl.col(f"!{column.field}"), pl.col(cells[column.field])
+            errors.append(ctx.flag(chunk, bad, column.field, reason, raw))
+        if EXTRA in chunk.columns:
+            errors.append(
+                chunk.filter(pl.col(EXTRA).is_not_null()).select(
+                    row=pl.col(ROW),
+                    pos=pl.lit(len(mapping.header), dtype=pl.Int64),
+                    column=pl.lit(_("(after the last column)")),
+                    value=pl.col(EXTRA),
+                    reason=pl.lit(extra),
+                )
+            )
+        values.append(chunk.select(ROW, *(c.field for c in present)))
+        progress(ImportPhase.CHECKING, offset + chunk.height, total)
+    return pl.concat(values), pl.concat(errors)
+
+
+def run_import(job_id: int, progress: Callback | None = None) -> ImportJob:
+    """Run an uploaded or queued import to its end; a job already taken is left alone."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), phase=ImportPhase.READING)
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if not claimed:
+        return job  # a retried or duplicated task must not import twice
+    author = job.created_by
+    with translation.override(author.language or settings.LANGUAGE_CODE):
+        try:
+            _run(job, Tracker(job.pk, progress))
+        except RefusedFile as refusal:
+            _finish(job, ImportStatus.REFUSED, message=str(refusal))
+        except Exception:
+            logger.exception("import %s failed", job.pk)
+            message = _("The import stopped on an unexpected error; nothing was saved.")
+            _finish(job, ImportStatus.FAILED, message=message)
+    job.refresh_from_db()
+    return job
+
+
+def _run(job: ImportJob, tracker: Tracker) -> None:
+    kind = KINDS[job.kind]
+    if not kind.may_import(job.created_by):
+        raise RefusedFile(_("You may not import this kind of data."))
+    checked = check(
+        kind,
+        Path(job.file.path),
+        job.created_by,
+        reason=f"import {job.original_name}",
+        progress=tracker,
+    )
+    seen = {
+        "mapping": checked.ctx.mapping.as_json() | {"preview": job.mapping.get("preview", [])},
+        "total_rows": checked.total,
+        "processed_rows": checked.total,
+    }
+    if checked.errors.height:
+        bad_rows = checked.errors["row"].n_unique()
+        message = ngettext(
+            "%(count)d row has errors; nothing was imported.",
+            "%(count)d rows have errors; nothing was imported.",
+            bad_rows,
+        ) % {"count": bad_rows}
+        kept = checked.errors.head(ERRORS_KEPT).select("row", "column", "value", "reason")
+        _finish(
+            job,
+            ImportStatus.FAILED,
+            message=message,
+            error_count=checked.errors.height,
+            errors=kept.to_dicts(),
+            **seen,
+        )
+        return
+    tracker(ImportPhase.WRITING, 0, checked.total)
+    tracker.in_transaction = True
+    checked.ctx.progress = lambda done, total: tracker(ImportPhase.WRITING, done, total)
+    with transaction.atomic():
+        counts = kind.write(checked.plan, checked.ctx)
+        # The outcome commits with the data: a job never says "imported" for rolled-back rows.
+        _finish(
+            job,
+            ImportStatus.SUCCEEDED,
+            created_count=counts.created,
+            updated_count=counts.updated,
+            unchanged_count=counts.unchanged,
+            **seen,
+        )
+
+
+def _finish(job: ImportJob, status: str, **fields) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, phase="", finished_at=timezone.now(), **fields
+    )
+
+
+def error_report(job: ImportJob) -> pl.DataFrame:
+    """Every error of a failed job: the stored ones, or all of them checked again."""
+    if job.error_count <= len(job.errors) or not job.file:
+        schema = {name: ERROR_SCHEMA[name] for name in ("row", "column", "value", "reason")}
+        return pl.DataFrame(job.errors, schema=schema)
+    with translation.override(job.created_by.language or settings.LANGUAGE_CODE):
+        checked = check(
+            KINDS[job.kind],
+            Path(job.file.path),
+            job.created_by,
+            reason="",
+            progress=lambda phase, done, total: None,
+        )
+    return checked.errors.select("row", "column", "value", "reason")

@@ -1,0 +1,255 @@
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+import polars as pl
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.clients.models import Client, ClientStatus, ClientType
+from kam.core.access import can_manage_company_data
+from kam.core.models import Role, User
+
+from ..models import ImportKind
+from .. import values
+from ..columns import Column
+from ..reading import ROW
+from .base import (
+    CODE_HINT,
+    NUMBER_HINT,
+    TEXT_HINT,
+    YES_NO_HINT,
+    Changes,
+    Context,
+    Counts,
+    Kind,
+    audited_create,
+    blank,
+    create_in_order,
+    fetch,
+    loops,
+    one_of,
+    row_values,
+)
+
+STATUS_WORDS = {
+    "потенциальный": ClientStatus.PROSPECT,
+    "проспект": ClientStatus.PROSPECT,
+    "активный": ClientStatus.ACTIVE,
+    "действующий": ClientStatus.ACTIVE,
+    "под угрозой": ClientStatus.AT_RISK,
+    "в зоне риска": ClientStatus.AT_RISK,
+    "риск": ClientStatus.AT_RISK,
+    "потерян": ClientStatus.LOST,
+    "потерянный": ClientStatus.LOST,
+    "ушел": ClientStatus.LOST,
+}
+TYPE_WORDS = {
+    "кормилец": ClientType.BREADWINNER,
+    "перспективный": ClientType.PROSPECTIVE,
+    "имиджмейкер": ClientType.IMAGE_MAKER,
+    "эксперт": ClientType.EXPERT,
+    "без типа": ClientType.NONE,
+}
+# Columns the ORM writes as they come; owner and parent are resolved to ids first.
+PLAIN = (
+    "erp_code",
+    "name",
+    "legal_name",
+    "industry",
+    "region",
+    "employees",
+    "annual_revenue",
+    "website",
+    "status",
+    "client_type",
+    "is_key",
+)
+
+
+@dataclass
+class Plan:
+    rows: pl.DataFrame
+    existing: dict[str, Client]
+    ids: dict[str, int]
+
+
+class Clients(Kind):
+    name = ImportKind.CLIENTS
+    columns = [
+        Column(
+            "erp_code",
+            gettext_lazy("code"),
+            ("code", "erp code", "код", "код erp", "client code", "код клиента", "erp"),
+            values.text(64),
+            CODE_HINT,
+            "C-0001",
+            required=True,
+        ),
+        Column(
+            "name",
+            gettext_lazy("name"),
+            ("name", "client name", "наименование", "название", "клиент"),
+            values.text(200),
+            TEXT_HINT,
+            "СтройИнвест",
+            required=True,
+        ),
+        Column(
+            "legal_name",
+            gettext_lazy("legal name"),
+            ("legal name", "юридическое название", "юридическое наименование", "юрлицо"),
+            values.text(300),
+            TEXT_HINT,
+            "ООО «СтройИнвест»",
+        ),
+        Column(
+            "industry",
+            gettext_lazy("industry"),
+            ("industry", "отрасль"),
+            values.text(120),
+            TEXT_HINT,
+            "Строительство",
+        ),
+        Column(
+            "region",
+            gettext_lazy("region"),
+            ("region", "регион"),
+            values.text(120),
+            TEXT_HINT,
+            "Москва",
+        ),
+        Column(
+            "employees",
+            gettext_lazy("employees"),
+            ("employees", "сотрудники", "численность", "численность сотрудников", "headcount"),
+            values.integer(0, 2_147_483_647),
+            NUMBER_HINT,
+            250,
+        ),
+        Column(
+            "annual_revenue",
+            gettext_lazy("annual revenue"),
+            ("annual revenue", "revenue", "выручка", "годовая выручка"),
+            values.decimal(16, 2, negative=False),
+            NUMBER_HINT,
+            Decimal("125000000.00"),
+        ),
+        Column(
+            "website",
+            gettext_lazy("website"),
+            ("website", "site", "web", "сайт", "веб-сайт"),
+            values.url(200),
+            TEXT_HINT,
+            "https://example.ru",
+        ),
+        Column(
+            "status",
+            gettext_lazy("status"),
+            ("status", "статус"),
+            values.choice(
+                values.choice_words(ClientStatus, STATUS_WORDS), ClientStatus.labels, pl.String
+            ),
+            one_of(ClientStatus),
+            "active",
+            keep_when_empty=True,
+        ),
+        Column(
+            "client_type",
+            gettext_lazy("type"),
+            ("type", "client type", "тип", "тип клиента"),
+            values.choice(
+                values.choice_words(ClientType, TYPE_WORDS), ClientType.labels, pl.String
+            ),
+            one_of(ClientType),
+            "breadwinner",
+        ),
+        Column(
+            "is_key",
+            gettext_lazy("key"),
+            ("key", "key client", "ключевой", "ключевой клиент"),
+            values.boolean(),
+            YES_NO_HINT,
+            "да",
+            keep_when_empty=True,
+        ),
+        Column(
+            "owner",
+            gettext_lazy("owner"),
+            ("owner", "kam", "менеджер", "ответственный", "key account manager"),
+            values.text(150),
+            gettext_lazy("Username of the key account manager; empty: you."),
+            "kam",
+            keep_when_empty=True,
+        ),
+        Column(
+            "parent",
+            gettext_lazy("parent code"),
+            ("parent code", "parent", "parent company", "головная компания", "код головной"),
+            values.text(64),
+            gettext_lazy("Code of the parent company, in the database or in this file."),
+            "",
+        ),
+    ]
+
+    def may_import(self, user) -> bool:
+        return can_manage_company_data(user)
+
+    def plan(self, rows: pl.DataFrame, ctx: Context):
+        present = ctx.mapping.present
+        errors = [ctx.duplicates(rows, ["erp_code"], _("code"))]
+        if "owner" in present:
+            owners = User.objects.filter(is_active=True, role__in=[Role.KAM, Role.DIRECTOR])
+            known = {u.username: u.pk for u in fetch(owners, "username", rows["owner"].drop_nulls().unique())}
+            reason = _("No active key account manager with this username.")
+            rows, unknown = ctx.lookup(rows, "owner", known, "owner_id", reason)
+            errors.append(unknown)
+        codes = rows["erp_code"].drop_nulls().to_list()
+        existing = {c.erp_code: c for c in fetch(Client.objects, "erp_code", codes)}
+        # The whole tree is small: its links decide whether the file's parents make a loop.
+        tree = dict(Client.objects.values_list("erp_code", "parent__erp_code"))
+        ids = dict(Client.objects.values_list("erp_code", "pk"))
+        if "parent" in present:
+            errors.append(self._check_parents(rows, tree, ctx))
+        return Plan(rows, existing, ids), pl.concat(errors)
+
+    def _check_parents(self, rows: pl.DataFrame, tree: dict, ctx: Context) -> pl.DataFrame:
+        mine = rows.filter(pl.col("erp_code").is_not_null())
+        links = tree | dict(zip(mine["erp_code"], mine["parent"], strict=True))
+        looping = loops(links, mine["erp_code"])
+        problems = []
+        for row, code, parent in rows.select(ROW, "erp_code", "parent").iter_rows():
+            if parent is None:
+                continue
+            if parent not in links:
+                problems.append((row, parent, _("No client with this code here or in the file.")))
+            elif parent == code:
+                problems.append((row, parent, _("A company cannot be its own parent.")))
+            elif code in looping:
+                problems.append((row, parent, _("This parent would make a loop of companies.")))
+        return ctx.flag_rows((row, "parent", value, reason) for row, value, reason in problems)
+
+    def write(self, plan: Plan, ctx: Context) -> Counts:
+        present = ctx.mapping.present
+        changes, new = Changes(), []
+        rows = list(plan.rows.iter_rows(named=True))
+        for row in rows:
+            if row["erp_code"] not in plan.existing:
+                fields = self._fields(row, present) | {"owner_id": row.get("owner_id") or ctx.user.pk}
+                new.append((row["erp_code"], changes.apply(None, Client, fields), row.get("parent")))
+        create_in_order(new, plan.ids, "parent_id", partial(audited_create, Client, ctx=ctx))
+        for row in rows:
+            client = plan.existing.get(row["erp_code"])
+            if client is None:
+                continue
+            fields = self._fields(row, present)
+            if row.get("owner_id"):
+                fields["owner_id"] = row["owner_id"]
+            if "parent" in present:
+                fields["parent_id"] = plan.ids.get(row["parent"])
+            changes.apply(client, Client, fields)
+        return changes.save(Client, ctx, create=False)
+
+    def _fields(self, row: dict, present: set[str]) -> dict:
+        plain = [c for c in self.columns if c.field in PLAIN]
+        return blank(Client, row_values(row, plain, present))

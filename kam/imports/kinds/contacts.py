@@ -1,0 +1,287 @@
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+
+import polars as pl
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.clients.models import Attitude, Client, Contact, DecisionRole
+from kam.core.access import can_edit_client
+from kam.core.models import Role
+
+from ..models import ImportKind
+from .. import values
+from ..columns import Column
+from .base import (
+    CODE_HINT,
+    TEXT_HINT,
+    UNKNOWN_CLIENT,
+    Changes,
+    Context,
+    Counts,
+    Kind,
+    audited_create,
+    blank,
+    create_in_order,
+    fetch,
+    loops,
+    one_of,
+    row_values,
+)
+
+ROLE_WORDS = {
+    "лпр": DecisionRole.DECISION_MAKER,
+    "лицо принимающее решение": DecisionRole.DECISION_MAKER,
+    "принимает решение": DecisionRole.DECISION_MAKER,
+    "экономический покупатель": DecisionRole.ECONOMIC_BUYER,
+    "финансовый покупатель": DecisionRole.ECONOMIC_BUYER,
+    "влияющий": DecisionRole.INFLUENCER,
+    "агент влияния": DecisionRole.INFLUENCER,
+    "пользователь": DecisionRole.USER,
+    "привратник": DecisionRole.GATEKEEPER,
+    "секретарь": DecisionRole.GATEKEEPER,
+    "чемпион": DecisionRole.CHAMPION,
+    "спонсор": DecisionRole.CHAMPION,
+    "champion": DecisionRole.CHAMPION,
+    "sponsor": DecisionRole.CHAMPION,
+}
+ATTITUDE_WORDS = {
+    "противник": Attitude.OPPONENT,
+    "скептик": Attitude.SCEPTIC,
+    "skeptic": Attitude.SCEPTIC,
+    "нейтральный": Attitude.NEUTRAL,
+    "нейтрален": Attitude.NEUTRAL,
+    "лоялен": Attitude.FAVOURABLE,
+    "лояльный": Attitude.FAVOURABLE,
+    "благосклонный": Attitude.FAVOURABLE,
+    "favorable": Attitude.FAVOURABLE,
+    "сторонник": Attitude.SUPPORTER,
+}
+PLAIN = (
+    "external_id",
+    "full_name",
+    "position",
+    "department",
+    "email",
+    "phone",
+    "decision_role",
+    "influence",
+    "attitude",
+)
+
+
+@dataclass
+class Plan:
+    rows: list[dict]
+    existing: dict[tuple, Contact]
+    ids: dict[tuple, int]
+
+
+def _key(row: dict) -> tuple:
+    """A contact is the same person by external id, else by full name, within its client."""
+    if row["external_id"]:
+        return row["client_id"], row["external_id"]
+    return row["client_id"], None, row["full_name"]
+
+
+class Contacts(Kind):
+    name = ImportKind.CONTACTS
+    columns = [
+        Column(
+            "client",
+            gettext_lazy("client code"),
+            ("client code", "код клиента", "клиент", "client", "client erp code"),
+            values.text(64),
+            CODE_HINT,
+            "C-0001",
+            required=True,
+        ),
+        Column(
+            "external_id",
+            gettext_lazy("external id"),
+            ("external id", "id", "внешний id", "внешний код", "код контакта", "contact id"),
+            values.text(64),
+            gettext_lazy("The person's id in your ERP or CRM; optional."),
+            "P-17",
+        ),
+        Column(
+            "full_name",
+            gettext_lazy("full name"),
+            ("full name", "name", "фио", "имя", "контакт", "contact"),
+            values.text(200),
+            TEXT_HINT,
+            "Иванов Иван Иванович",
+            required=True,
+        ),
+        Column(
+            "position",
+            gettext_lazy("position"),
+            ("position", "title", "job title", "должность"),
+            values.text(200),
+            TEXT_HINT,
+            "Директор по закупкам",
+        ),
+        Column(
+            "department",
+            gettext_lazy("department"),
+            ("department", "отдел", "подразделение"),
+            values.text(200),
+            TEXT_HINT,
+            "Закупки",
+        ),
+        Column(
+            "email",
+            gettext_lazy("email"),
+            ("email", "e-mail", "почта", "электронная почта"),
+            values.email(),
+            TEXT_HINT,
+            "ivanov@example.ru",
+        ),
+        Column(
+            "phone",
+            gettext_lazy("phone"),
+            ("phone", "телефон", "тел"),
+            values.text(50),
+            TEXT_HINT,
+            "+7 495 123-45-67",
+        ),
+        Column(
+            "decision_role",
+            gettext_lazy("role in decisions"),
+            ("role in decisions", "role", "decision role", "роль", "роль в принятии решений"),
+            values.choice(
+                values.choice_words(DecisionRole, ROLE_WORDS), DecisionRole.labels, pl.String
+            ),
+            one_of(DecisionRole),
+            "decision_maker",
+        ),
+        Column(
+            "influence",
+            gettext_lazy("influence"),
+            ("influence", "влияние"),
+            values.integer(1, 5),
+            gettext_lazy("1 = little … 5 = decisive."),
+            4,
+            keep_when_empty=True,
+        ),
+        Column(
+            "attitude",
+            gettext_lazy("attitude"),
+            ("attitude", "attitude to us", "отношение", "отношение к нам"),
+            values.choice(values.choice_words(Attitude, ATTITUDE_WORDS), Attitude.labels, pl.Int64),
+            one_of(Attitude),
+            "сторонник",
+            keep_when_empty=True,
+        ),
+        Column(
+            "reports_to",
+            gettext_lazy("reports to"),
+            ("reports to", "reports to (external id)", "подчиняется", "руководитель"),
+            values.text(64),
+            gettext_lazy("External id of the person's boss at the same client."),
+            "",
+        ),
+    ]
+
+    def may_import(self, user) -> bool:
+        # Contacts are dossier data (R11): whoever edits dossiers imports them, row by row.
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return user.is_director or user.role in (Role.KAM, Role.ASSISTANT)
+
+    def plan(self, rows: pl.DataFrame, ctx: Context):
+        visible = fetch(Client.objects.visible_to(ctx.user), "erp_code", rows["client"].unique())
+        rows, unknown = ctx.lookup(
+            rows, "client", {c.erp_code: c.pk for c in visible}, "client_id", str(UNKNOWN_CLIENT)
+        )
+        read_only = [c.pk for c in visible if not can_edit_client(ctx.user, c)]
+        errors = [
+            unknown,
+            ctx.flag(
+                rows,
+                pl.col("client_id").is_in(read_only),
+                "client",
+                _("You may not change this client's contacts."),
+            ),
+        ]
+        if "external_id" in ctx.mapping.present:
+            with_id = rows.filter(pl.col("external_id").is_not_null())
+            errors.append(ctx.duplicates(with_id, ["external_id", "client"], _("external id")))
+            by_name = rows.filter(pl.col("external_id").is_null())
+        else:
+            rows = rows.with_columns(external_id=pl.lit(None, pl.String))
+            by_name = rows
+        errors.append(ctx.duplicates(by_name, ["full_name", "client"], _("full name")))
+
+        stored = fetch(Contact.objects, "client_id", rows["client_id"].drop_nulls().unique())
+        existing, named = {}, defaultdict(list)
+        for contact in stored:
+            if contact.external_id:
+                existing[contact.client_id, contact.external_id] = contact
+            else:
+                named[contact.client_id, None, contact.full_name].append(contact)
+        problems = []
+        records = [r for r in rows.iter_rows(named=True) if r["client_id"] is not None]
+        for row in records:
+            same_name = named.get(_key(row), [])
+            if len(same_name) > 1:
+                reason = _("Several contacts of this client have this name; give an external id.")
+                problems.append((row["__row"], "full_name", row["full_name"], reason))
+            elif same_name:
+                existing[_key(row)] = same_name[0]
+        ids = {key: c.pk for key, c in existing.items() if len(key) == 2}
+        if "reports_to" in ctx.mapping.present:
+            problems += self._check_bosses(records, stored)
+        errors.append(ctx.flag_rows(problems))
+        return Plan(records, existing, ids), pl.concat(errors)
+
+    def _check_bosses(self, records: list[dict], stored: list[Contact]) -> list[tuple]:
+        bosses = {c.pk: c.external_id for c in stored}
+        links = {}
+        for c in stored:
+            if c.external_id:
+                boss = bosses.get(c.reports_to_id)
+                links[c.client_id, c.external_id] = (c.client_id, boss) if boss else None
+        for row in records:
+            if row["external_id"]:
+                boss = row["reports_to"]
+                links[_key(row)] = (row["client_id"], boss) if boss else None
+        looping = loops(links, [_key(r) for r in records if r["external_id"]])
+        problems = []
+        for row in records:
+            boss = row["reports_to"]
+            if boss is None:
+                continue
+            if (row["client_id"], boss) not in links:
+                reason = _("No contact with this external id at this client.")
+            elif boss == row["external_id"]:
+                reason = _("A person cannot report to themselves.")
+            elif _key(row) in looping:
+                reason = _("This would make a reporting loop.")
+            else:
+                continue
+            problems.append((row["__row"], "reports_to", boss, reason))
+        return problems
+
+    def write(self, plan: Plan, ctx: Context) -> Counts:
+        present = ctx.mapping.present
+        plain = [c for c in self.columns if c.field in PLAIN]
+        changes, new = Changes(), []
+        for row in plan.rows:
+            if _key(row) not in plan.existing:
+                fields = blank(Contact, row_values(row, plain, present))
+                contact = changes.apply(None, Contact, fields | {"client_id": row["client_id"]})
+                boss = row.get("reports_to")
+                new.append((_key(row), contact, (row["client_id"], boss) if boss else None))
+        create_in_order(new, plan.ids, "reports_to_id", partial(audited_create, Contact, ctx=ctx))
+        for row in plan.rows:
+            contact = plan.existing.get(_key(row))
+            if contact is None:
+                continue
+            fields = blank(Contact, row_values(row, plain, present))
+            if "reports_to" in present:
+                boss = row["reports_to"]
+                fields["reports_to_id"] = plan.ids[row["client_id"], boss] if boss else None
+            changes.apply(contact, Contact, fields)
+        return changes.save(Contact, ctx, create=False)

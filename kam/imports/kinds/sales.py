@@ -1,0 +1,113 @@
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.clients.models import Client
+from kam.core.access import can_manage_company_data
+from kam.sales.models import Product, SalesLine
+
+from ..models import ImportKind
+from .. import bulk, values
+from ..columns import Column
+from .base import CODE_HINT, DATE_HINT, NUMBER_HINT, TEXT_HINT, UNKNOWN_CLIENT, Context, Counts, Kind
+
+KEY = ["document_number", "client_id", "product_id", "date"]
+
+
+class Sales(Kind):
+    """Sales lines: no history (volume); written set-based, see :mod:`kam.imports.bulk`."""
+
+    name = ImportKind.SALES
+    columns = [
+        Column(
+            "date",
+            gettext_lazy("date"),
+            ("date", "дата", "document date", "дата документа", "дата продажи"),
+            values.date(),
+            DATE_HINT,
+            dt.date(2024, 12, 31),
+            required=True,
+        ),
+        Column(
+            "client",
+            gettext_lazy("client code"),
+            ("client code", "код клиента", "клиент", "client", "customer", "customer code"),
+            values.text(64),
+            CODE_HINT,
+            "C-0001",
+            required=True,
+        ),
+        Column(
+            "product",
+            gettext_lazy("product"),
+            ("product", "sku", "артикул", "код товара", "номенклатура", "product code", "товар"),
+            values.text(64),
+            gettext_lazy("The product's SKU."),
+            "P-1001",
+            required=True,
+        ),
+        Column(
+            "quantity",
+            gettext_lazy("quantity"),
+            ("quantity", "qty", "количество", "кол-во"),
+            values.decimal(16, 3),
+            NUMBER_HINT,
+            Decimal("40"),
+            required=True,
+        ),
+        Column(
+            "amount",
+            gettext_lazy("amount"),
+            ("amount", "sum", "сумма", "сумма продажи", "revenue"),
+            values.decimal(16, 2),
+            NUMBER_HINT,
+            Decimal("18000.00"),
+            required=True,
+        ),
+        Column(
+            "cost",
+            gettext_lazy("cost"),
+            ("cost", "себестоимость", "cost of sales"),
+            values.decimal(16, 2),
+            NUMBER_HINT,
+            Decimal("12496.00"),
+        ),
+        Column(
+            "document_number",
+            gettext_lazy("document"),
+            ("document", "документ", "номер документа", "document number", "doc", "накладная"),
+            values.text(64),
+            TEXT_HINT,
+            "РН-000123",
+        ),
+    ]
+
+    def may_import(self, user) -> bool:
+        return can_manage_company_data(user)
+
+    def plan(self, rows: pl.DataFrame, ctx: Context):
+        clients = Client.objects.visible_to(ctx.user).values_list("erp_code", "pk")
+        rows, unknown_clients = ctx.lookup(
+            rows, "client", dict(clients), "client_id", str(UNKNOWN_CLIENT)
+        )
+        products = dict(Product.objects.values_list("sku", "pk"))
+        rows, unknown_products = ctx.lookup(
+            rows, "product", products, "product_id", _("No product with this SKU.")
+        )
+        if "document_number" not in rows.columns:
+            rows = rows.with_columns(document_number=pl.lit(""))
+        rows = rows.with_columns(pl.col("document_number").fill_null(""))
+        twins = ctx.duplicates(
+            rows,
+            ["document_number", "client", "product", "date"],
+            _("document, client, product and date"),
+        )
+        return rows, pl.concat([unknown_clients, unknown_products, twins])
+
+    def write(self, rows: pl.DataFrame, ctx: Context) -> Counts:
+        present = ctx.mapping.present
+        measures = [name for name in ("quantity", "amount", "cost") if name in present]
+        return bulk.upsert(SalesLine, rows.select(*KEY, *measures), key=KEY, progress=ctx.progress)

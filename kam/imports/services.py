@@ -1,0 +1,67 @@
+"""Every state change of an import job goes through these functions: views and the CLI call them."""
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import engine
+from .columns import Mapping
+from .kinds import KINDS
+from .models import ImportJob, ImportStatus
+from .reading import RefusedFile, check_size
+from .tasks import import_task
+
+
+def can_import(user, kind: str) -> bool:
+    return kind in KINDS and KINDS[kind].may_import(user)
+
+
+def import_job_create(*, by, kind: str, uploaded_file: File) -> ImportJob:
+    """Store the file and read its head: a job awaiting confirmation, or a refused one.
+
+    A refused file is not kept; the job keeps the reason.
+    """
+    if not can_import(by, kind):
+        raise PermissionDenied(_("You may not import this kind of data."))
+    name = Path(uploaded_file.name).name[:255]
+    job = ImportJob(kind=kind, created_by=by, original_name=name)
+    try:
+        check_size(uploaded_file.size)
+        job.file.save(name, uploaded_file, save=False)
+        job.mapping = engine.preview(KINDS[kind], Path(job.file.path))
+    except RefusedFile as refusal:
+        if job.file:
+            job.file.delete(save=False)
+        job.status, job.message = ImportStatus.REFUSED, str(refusal)
+        job.finished_at = timezone.now()
+    else:
+        job.message = mapping_problem(job)
+    job.save()
+    return job
+
+
+def mapping_problem(job: ImportJob) -> str:
+    """What keeps the job's columns from being imported, or ""."""
+    if not job.mapping:
+        return ""
+    return Mapping.from_json(job.mapping).problem(KINDS[job.kind].columns)
+
+
+def import_job_confirm(*, by, job: ImportJob) -> ImportJob:
+    """Queue the import; the author confirms, with their rights of the moment."""
+    if job.created_by_id != by.pk or not can_import(by, job.kind):
+        raise PermissionDenied(_("You may not import this kind of data."))
+    if job.status != ImportStatus.UPLOADED or mapping_problem(job):
+        raise ValidationError(_("This import cannot be started."))
+    # The status guard makes a double click or a second tab start the import once.
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
+        status=ImportStatus.QUEUED
+    ):
+        raise ValidationError(_("This import has already been started."))
+    result = import_task.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
+    job.refresh_from_db()
+    return job
