@@ -91,13 +91,15 @@ def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
     mapping, total = ctx.mapping, table.rows.height
     present = [c for c in kind.columns if c.field in mapping.present]
     cells = {c.field: f"c{mapping.position(c.field)}" for c in present}
-    parsed, reasons = [], []
+    parsed = []
     for column in present:
         raw = pl.col(cells[column.field])
         result = column.parse(raw)
         reason = result.error
         if column.required:
-            reason = pl.when(raw.is_null()).then(pl.lit(_("A value is required."))).otherwise(reason)
+            reason = (
+                pl.when(raw.is_null()).then(pl.lit(_("A value is required."))).otherwise(reason)
+            )
         parsed += [result.value.alias(column.field), reason.alias(f"!{column.field}")]
     extra = _("More values than there are column headers.")
     values, errors = [], [no_errors()]

@@ -124,7 +124,9 @@ def _read_csv(path: Path, head: bytes, *, complete: bool, limit: int | None) -> 
                 while chunk := source.read(1024**2):
                     utf8.write(chunk.decode(encoding).encode())
             except UnicodeDecodeError as error:
-                raise RefusedFile(_("The file is not readable text (not UTF-8 or cp1251).")) from error
+                raise RefusedFile(
+                    _("The file is not readable text (not UTF-8 or cp1251).")
+                ) from error
         utf8.flush()
         return _parse_csv(Path(utf8.name), separator, limit)
 
@@ -141,9 +143,7 @@ def _sniff_text(head: bytes, *, complete: bool) -> tuple[str, str]:
         try:
             text, encoding = head.decode("cp1251"), "cp1251"
         except UnicodeDecodeError as error:
-            raise RefusedFile(
-                _("The file is not readable text (not UTF-8 or cp1251).")
-            ) from error
+            raise RefusedFile(_("The file is not readable text (not UTF-8 or cp1251).")) from error
     controls = len(re.findall(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text))
     if controls > len(text) / 100:
         raise RefusedFile(_("This is a binary file, not a CSV text or an XLSX workbook."))
@@ -171,7 +171,9 @@ def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
             raise RefusedFile(
                 _("The file is not valid UTF-8 throughout; save it as UTF-8 or cp1251 text.")
             ) from error
-        raise RefusedFile(_("The file cannot be read as CSV: %(error)s") % {"error": error}) from error
+        raise RefusedFile(
+            _("The file cannot be read as CSV: %(error)s") % {"error": error}
+        ) from error
 
 
 # XLSX -----------------------------------------------------------------------------------------
@@ -262,4 +264,8 @@ def _excel_number(cell: pl.Expr) -> pl.Expr:
     """Excel stores 0.1+0.2 as 0.30000000000000004 but shows 15 significant digits: so do we."""
     digits = cell.str.replace_all(r"[^0-9]", "").str.strip_chars_start("0").str.len_chars()
     noisy = cell.str.contains(r"^-?[0-9]+\.[0-9]+$") & (digits > 15)
-    return pl.when(noisy).then(cell.cast(pl.Float64).round_sig_figs(15).cast(pl.String)).otherwise(cell)
+    return (
+        pl.when(noisy)
+        .then(cell.cast(pl.Float64).round_sig_figs(15).cast(pl.String))
+        .otherwise(cell)
+    )

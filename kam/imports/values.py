@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
 NULL_TEXT = pl.lit(None, dtype=pl.String)
 
@@ -33,8 +32,10 @@ def normalise_word(text: str) -> str:
 
 
 def normalise_word_expr(raw: pl.Expr) -> pl.Expr:
-    return raw.str.to_lowercase().str.replace_all("ё", "е", literal=True).str.replace_all(
-        r"[\W_]+", ""
+    return (
+        raw.str.to_lowercase()
+        .str.replace_all("ё", "е", literal=True)
+        .str.replace_all(r"[\W_]+", "")
     )
 
 
@@ -132,7 +133,9 @@ def date() -> Parser:
             iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         )
         bad = raw.is_not_null() & value.is_null()
-        return Parsed(value, pl.when(bad).then(pl.lit(_("Not a date; write 31.12.2024 or 2024-12-31."))))
+        return Parsed(
+            value, pl.when(bad).then(pl.lit(_("Not a date; write 31.12.2024 or 2024-12-31.")))
+        )
 
     return parse
 
@@ -191,11 +194,13 @@ def url(max_length: int) -> Parser:
     within = text(max_length)
 
     def parse(raw: pl.Expr) -> Parsed:
-        value = pl.when(raw.str.contains("(?i)^https?://")).then(raw).otherwise(pl.lit("https://") + raw)
-        bad = ~value.str.contains(r"(?i)^https?://[^\s/?#.]+\.[^\s/?#]+[^\s]*$")
-        error = pl.coalesce(
-            pl.when(bad).then(pl.lit(_("Not a web address."))), within(value).error
+        value = (
+            pl.when(raw.str.contains("(?i)^https?://"))
+            .then(raw)
+            .otherwise(pl.lit("https://") + raw)
         )
+        bad = ~value.str.contains(r"(?i)^https?://[^\s/?#.]+\.[^\s/?#]+[^\s]*$")
+        error = pl.coalesce(pl.when(bad).then(pl.lit(_("Not a web address."))), within(value).error)
         return Parsed(value, error)
 
     return parse

@@ -53,7 +53,7 @@ class Context:
         reason: str | pl.Expr,
         value: pl.Expr | None = None,
     ) -> pl.DataFrame:
-        """An error frame for the rows of ``frame`` matching ``where``, blamed on column ``name``."""
+        """Errors for the rows of ``frame`` matching ``where``, blamed on column ``name``."""
         return frame.filter(where).select(
             row=pl.col(ROW),
             pos=pl.lit(self.mapping.position(name), dtype=pl.Int64),
@@ -243,7 +243,9 @@ def fetch(queryset: models.QuerySet, name: str, keys: Iterable) -> list:
 
 def one_of(choices) -> Promise:
     """A hint listing a choices class's labels in the reader's language."""
-    return lazy(lambda: _("One of: %(labels)s.") % {"labels": ", ".join(map(str, choices.labels))}, str)()
+    return lazy(
+        lambda: _("One of: %(labels)s.") % {"labels": ", ".join(map(str, choices.labels))}, str
+    )()
 
 
 TEXT_HINT = gettext_lazy("Text.")

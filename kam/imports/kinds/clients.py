@@ -10,9 +10,9 @@ from kam.clients.models import Client, ClientStatus, ClientType
 from kam.core.access import can_manage_company_data
 from kam.core.models import Role, User
 
-from ..models import ImportKind
 from .. import values
 from ..columns import Column
+from ..models import ImportKind
 from ..reading import ROW
 from .base import (
     CODE_HINT,
@@ -200,7 +200,10 @@ class Clients(Kind):
         errors = [ctx.duplicates(rows, ["erp_code"], _("code"))]
         if "owner" in present:
             owners = User.objects.filter(is_active=True, role__in=[Role.KAM, Role.DIRECTOR])
-            known = {u.username: u.pk for u in fetch(owners, "username", rows["owner"].drop_nulls().unique())}
+            known = {
+                u.username: u.pk
+                for u in fetch(owners, "username", rows["owner"].drop_nulls().unique())
+            }
             reason = _("No active key account manager with this username.")
             rows, unknown = ctx.lookup(rows, "owner", known, "owner_id", reason)
             errors.append(unknown)
@@ -235,8 +238,12 @@ class Clients(Kind):
         rows = list(plan.rows.iter_rows(named=True))
         for row in rows:
             if row["erp_code"] not in plan.existing:
-                fields = self._fields(row, present) | {"owner_id": row.get("owner_id") or ctx.user.pk}
-                new.append((row["erp_code"], changes.apply(None, Client, fields), row.get("parent")))
+                fields = self._fields(row, present) | {
+                    "owner_id": row.get("owner_id") or ctx.user.pk
+                }
+                new.append(
+                    (row["erp_code"], changes.apply(None, Client, fields), row.get("parent"))
+                )
         create_in_order(new, plan.ids, "parent_id", partial(audited_create, Client, ctx=ctx))
         for row in rows:
             client = plan.existing.get(row["erp_code"])

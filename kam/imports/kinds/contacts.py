@@ -10,9 +10,9 @@ from kam.clients.models import Attitude, Client, Contact, DecisionRole
 from kam.core.access import can_edit_client
 from kam.core.models import Role
 
-from ..models import ImportKind
 from .. import values
 from ..columns import Column
+from ..models import ImportKind
 from .base import (
     CODE_HINT,
     TEXT_HINT,

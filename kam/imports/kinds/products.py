@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy
 from kam.core.access import can_manage_company_data
 from kam.sales.models import Product
 
-from ..models import ImportKind
 from .. import values
 from ..columns import Column
+from ..models import ImportKind
 from .base import CODE_HINT, NUMBER_HINT, TEXT_HINT, Changes, Context, Counts, Kind, blank, fetch
 from .base import row_values as values_of
 
@@ -29,7 +29,15 @@ class Products(Kind):
         Column(
             "name",
             gettext_lazy("name"),
-            ("name", "наименование", "название", "product", "product name", "товар", "номенклатура"),
+            (
+                "name",
+                "наименование",
+                "название",
+                "product",
+                "product name",
+                "товар",
+                "номенклатура",
+            ),
             values.text(300),
             TEXT_HINT,
             "Цемент М500, 50 кг",

@@ -9,10 +9,19 @@ from kam.clients.models import Client
 from kam.core.access import can_manage_company_data
 from kam.sales.models import Product, SalesLine
 
-from ..models import ImportKind
 from .. import bulk, values
 from ..columns import Column
-from .base import CODE_HINT, DATE_HINT, NUMBER_HINT, TEXT_HINT, UNKNOWN_CLIENT, Context, Counts, Kind
+from ..models import ImportKind
+from .base import (
+    CODE_HINT,
+    DATE_HINT,
+    NUMBER_HINT,
+    TEXT_HINT,
+    UNKNOWN_CLIENT,
+    Context,
+    Counts,
+    Kind,
+)
 
 KEY = ["document_number", "client_id", "product_id", "date"]
 

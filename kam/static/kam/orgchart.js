@@ -15,9 +15,12 @@
       node.itemStyle = {color: "#0d6efd"};
       node.label = {fontWeight: "bold"};
     } else {
-      node.symbolSize = 10 + node.influence * 7;
-      node.itemStyle = {color: COLOURS[String(node.attitude)], borderColor: node.left ? "#000" : "#fff",
-                        borderType: node.left ? "dashed" : "solid", opacity: node.left ? 0.5 : 1};
+      var size = 8 + node.influence * 5;
+      var colour = COLOURS[String(node.attitude)];
+      node.symbolSize = size;
+      // ECharts draws tree nodes hollow; a border half the size wide fills them with colour.
+      node.itemStyle = {color: colour, borderColor: colour, borderWidth: size / 2,
+                        opacity: node.left ? 0.4 : 1};
     }
     (node.children || []).forEach(decorate);
     return node;

@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.core.models import Role, User
 from kam.imports.engine import error_report, run_import
@@ -23,7 +25,7 @@ class ProgressBar:
     WIDTH = 30
 
     def __init__(self, stream):
-        self.stream = stream
+        self.stream = stream  # a command's OutputWrapper
         self.tty = stream.isatty()
         self.phase, self.drawn_at = None, 0.0
 
@@ -33,25 +35,25 @@ class ProgressBar:
         if not (changed or done == total or (self.tty and now - self.drawn_at >= 0.1)):
             return
         if changed and self.phase and self.tty:
-            self.stream.write("\n")
+            self.stream.write("")
         self.phase, self.drawn_at = phase, now
         share = done / total if total else 1
         filled = int(self.WIDTH * share)
         bar = "#" * filled + "-" * (self.WIDTH - filled)
         line = f"{ImportPhase(phase).label:<18} [{bar}] {share:4.0%} {done:,}/{total:,}"
         if self.tty:
-            self.stream.write("\r" + line)
+            self.stream.write("\r" + line, ending="")
         elif changed or done == total:
-            self.stream.write(line + "\n")
+            self.stream.write(line)
         self.stream.flush()
 
     def close(self) -> None:
         if self.tty and self.phase:
-            self.stream.write("\n")
+            self.stream.write("")
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Import a CSV or XLSX file of clients, contacts, products or sales lines. "
         "All or nothing: any bad row and nothing is written; the bad rows are listed."
     )
@@ -62,57 +64,70 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as",
             dest="username",
-            help="Import as this user (default: the first director or superuser).",
+            help=gettext_lazy("Import as this user (default: the first director or superuser)."),
         )
         parser.add_argument(
-            "--errors-xlsx", type=Path, help="Write every error to this XLSX file on failure."
+            "--errors-xlsx",
+            type=Path,
+            help=gettext_lazy("On failure, write every error to this XLSX file."),
         )
 
     def handle(self, *args, kind, file, username, errors_xlsx, **options):
         user = self._user(username)
         if not file.is_file():
-            raise CommandError(f"No such file: {file}")
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
         started = time.monotonic()
         with file.open("rb") as handle:
             try:
                 job = import_job_create(by=user, kind=kind, uploaded_file=File(handle, file.name))
             except PermissionDenied as denied:
                 raise CommandError(str(denied)) from denied
-        bar = ProgressBar(self.stderr._out)
+        bar = ProgressBar(self.stderr)
         if job.status == ImportStatus.UPLOADED:
             job = run_import(job.pk, progress=bar)
         bar.close()
         seconds = time.monotonic() - started
         if job.status == ImportStatus.SUCCEEDED:
+            done = _(
+                "Imported %(rows)d rows in %(seconds).1f s: created %(created)d, "
+                "updated %(updated)d, unchanged %(unchanged)d. Job %(job)d."
+            )
             self.stdout.write(
-                f"Imported {job.total_rows:,} rows in {seconds:.1f} s: created {job.created_count:,}"
-                f", updated {job.updated_count:,}, unchanged {job.unchanged_count:,}. "
-                f"Job {job.pk}."
+                done
+                % {
+                    "rows": job.total_rows,
+                    "seconds": seconds,
+                    "created": job.created_count,
+                    "updated": job.updated_count,
+                    "unchanged": job.unchanged_count,
+                    "job": job.pk,
+                }
             )
             return
         if job.status == ImportStatus.REFUSED:
-            raise CommandError(f"Refused: {job.message}", returncode=EXIT_REFUSED)
+            refused = _("Refused: %(reason)s") % {"reason": job.message}
+            raise CommandError(refused, returncode=EXIT_REFUSED)
         if job.status == ImportStatus.FAILED and job.errors:
             self._print_errors(job)
             if errors_xlsx:
                 write_errors(error_report(job), str(errors_xlsx))
-                self.stdout.write(f"Error report: {errors_xlsx}")
+                self.stdout.write(_("Error report: %(path)s") % {"path": errors_xlsx})
         raise CommandError(job.message, returncode=EXIT_BAD_ROWS)
 
     def _user(self, username: str | None) -> User:
         if username:
             user = User.objects.filter(username=username, is_active=True).first()
             if user is None:
-                raise CommandError(f"No active user {username!r}.")
+                raise CommandError(_("No active user “%(name)s”.") % {"name": username})
             return user
         directors = User.objects.filter(Q(role=Role.DIRECTOR) | Q(is_superuser=True))
         user = directors.filter(is_active=True).order_by("pk").first()
         if user is None:
-            raise CommandError("No director or superuser to import as; use --as USERNAME.")
+            raise CommandError(_("No director or superuser to import as; use --as USERNAME."))
         return user
 
     def _print_errors(self, job) -> None:
-        self.stdout.write(f"{'Row':>8}  {'Column':<24}  {'Value':<24}  Reason")
+        self.stdout.write(f"{_('Row'):>8}  {_('Column'):<24}  {_('Value'):<24}  {_('Reason')}")
         for error in job.errors:
             value = "" if error["value"] is None else str(error["value"])
             self.stdout.write(
@@ -121,4 +136,5 @@ class Command(BaseCommand):
             )
         hidden = job.error_count - len(job.errors)
         if hidden > 0:
-            self.stdout.write(f"… and {hidden:,} more errors; use --errors-xlsx for all of them.")
+            more = _("… and %(count)d more errors; use --errors-xlsx for all of them.")
+            self.stdout.write(more % {"count": hidden})
