@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.models import Role, User
+from kam.core.services import assign_fields, save_audited
 
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
@@ -60,22 +61,6 @@ PRESENCE_FIELDS = {"competitor", "supplies", "strength", "notes"}
 TENDER_FIELDS = {"date", "subject", "value", "result", "reason"}
 
 
-def _assign(instance, fields: dict, allowed: set[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
-
-
-def _save(instance, *, by: User, reason: str = "") -> None:
-    instance.full_clean()
-    instance._history_user = by
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-
-
 def _check_edit(by: User, client: Client) -> None:
     if not can_edit_client(by, client):
         raise PermissionDenied(_("You may not change this client."))
@@ -99,9 +84,9 @@ def client_create(*, by: User, reason: str = "", **fields) -> Client:
         fields["owner"] = by  # a KAM creates clients for themselves
     fields.setdefault("owner", by)
     client = Client()
-    _assign(client, fields, CLIENT_FIELDS)
+    assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
-    _save(client, by=by, reason=reason)
+    save_audited(client, by=by, reason=reason)
     return client
 
 
@@ -110,9 +95,9 @@ def client_update(*, by: User, client: Client, reason: str = "", **fields) -> Cl
     _check_edit(by, client)
     if ("owner" in fields and fields["owner"] != client.owner) and not by.is_director:
         raise PermissionDenied(_("Only the director reassigns clients."))
-    _assign(client, fields, CLIENT_FIELDS)
+    assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
-    _save(client, by=by, reason=reason)
+    save_audited(client, by=by, reason=reason)
     return client
 
 
@@ -125,18 +110,18 @@ def _check_contact_links(contact: Contact) -> None:
 def contact_create(*, by: User, client: Client, reason: str = "", **fields) -> Contact:
     _check_edit(by, client)
     contact = Contact(client=client)
-    _assign(contact, fields, CONTACT_FIELDS)
+    assign_fields(contact, fields, CONTACT_FIELDS)
     _check_contact_links(contact)
-    _save(contact, by=by, reason=reason)
+    save_audited(contact, by=by, reason=reason)
     return contact
 
 
 @transaction.atomic
 def contact_update(*, by: User, contact: Contact, reason: str = "", **fields) -> Contact:
     _check_edit(by, contact.client)
-    _assign(contact, fields, CONTACT_FIELDS)
+    assign_fields(contact, fields, CONTACT_FIELDS)
     _check_contact_links(contact)
-    _save(contact, by=by, reason=reason)
+    save_audited(contact, by=by, reason=reason)
     return contact
 
 
@@ -153,8 +138,8 @@ def presence_save(
 ) -> CompetitorPresence:
     _check_edit(by, client)
     presence = presence or CompetitorPresence(client=client)
-    _assign(presence, fields, PRESENCE_FIELDS)
-    _save(presence, by=by)
+    assign_fields(presence, fields, PRESENCE_FIELDS)
+    save_audited(presence, by=by)
     return presence
 
 
@@ -176,8 +161,8 @@ def tender_save(
 ) -> Tender:
     _check_edit(by, client)
     tender = tender or Tender(client=client)
-    _assign(tender, fields, TENDER_FIELDS)
-    _save(tender, by=by)
+    assign_fields(tender, fields, TENDER_FIELDS)
+    save_audited(tender, by=by)
     if competitors is not None:
         tender.competitors.set(competitors)
     return tender
@@ -198,7 +183,7 @@ def team_member_add(
     membership = TeamMembership.objects.filter(client=client, user=user).first()
     membership = membership or TeamMembership(client=client, user=user)
     membership.function, membership.note = function, note
-    _save(membership, by=by)
+    save_audited(membership, by=by)
     return membership
 
 

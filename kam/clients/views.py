@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.exports import csv_response, xlsx_response
+from kam.core.forms import run_service
 
 from . import selectors, services
 from .forms import (
@@ -39,24 +40,6 @@ def editable_client(request, pk: int) -> Client:
     if not can_edit_client(request.user, client):
         raise PermissionDenied
     return client
-
-
-def apply_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field if the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def run_service(form, call):
-    """Call a service with the form's data; return its result, or None with errors on the form."""
-    try:
-        return call()
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return None
 
 
 def form_page(request, form, *, title, cancel_url, client=None, submit=None):
@@ -241,7 +224,7 @@ def client_purchases(request, pk: int):
     client = visible_client(request, pk)
     months = selectors.monthly_purchases(client)
     lines = client.sales_lines.select_related("product").order_by("-date", "document_number")
-    page = Paginator(lines, 50).get_page(request.GET.get("page"))
+    page = Paginator(lines, 25).get_page(request.GET.get("page"))
     chart = {
         "months": [m["month"].strftime("%Y-%m") for m in months],
         "amount": [float(m["amount"]) for m in months],

@@ -1,6 +1,6 @@
 from django import forms
 
-from kam.clients.forms import BootstrapMixin
+from kam.core.forms import BootstrapMixin
 
 from .models import Product
 

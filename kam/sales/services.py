@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.access import can_manage_company_data
 from kam.core.models import User
+from kam.core.services import assign_fields, save_audited
 
 from .models import Product, SalesLine
 
@@ -32,36 +33,20 @@ def _check_manage(by: User) -> None:
         raise PermissionDenied(_("Only the director changes products and sales."))
 
 
-def _assign(instance, fields: dict, allowed: set[str]) -> None:
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
-
-
-def _save(instance, *, by: User, reason: str = "") -> None:
-    instance.full_clean()
-    instance._history_user = by
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-
-
 @transaction.atomic
 def product_create(*, by: User, reason: str = "", **fields) -> Product:
     _check_manage(by)
     product = Product()
-    _assign(product, fields, PRODUCT_FIELDS)
-    _save(product, by=by, reason=reason)
+    assign_fields(product, fields, PRODUCT_FIELDS)
+    save_audited(product, by=by, reason=reason)
     return product
 
 
 @transaction.atomic
 def product_update(*, by: User, product: Product, reason: str = "", **fields) -> Product:
     _check_manage(by)
-    _assign(product, fields, PRODUCT_FIELDS)
-    _save(product, by=by, reason=reason)
+    assign_fields(product, fields, PRODUCT_FIELDS)
+    save_audited(product, by=by, reason=reason)
     return product
 
 
@@ -69,14 +54,14 @@ def product_update(*, by: User, product: Product, reason: str = "", **fields) ->
 def sales_line_create(*, by: User, **fields) -> SalesLine:
     _check_manage(by)
     line = SalesLine()
-    _assign(line, fields, SALES_LINE_FIELDS)
-    _save(line, by=by)
+    assign_fields(line, fields, SALES_LINE_FIELDS)
+    save_audited(line, by=by)
     return line
 
 
 @transaction.atomic
 def sales_line_update(*, by: User, line: SalesLine, **fields) -> SalesLine:
     _check_manage(by)
-    _assign(line, fields, SALES_LINE_FIELDS)
-    _save(line, by=by)
+    assign_fields(line, fields, SALES_LINE_FIELDS)
+    save_audited(line, by=by)
     return line

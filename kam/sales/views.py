@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.core.access import can_manage_company_data
+from kam.core.forms import run_service
 
+from . import services
 from .forms import ProductForm
 from .models import Product
 
@@ -60,13 +62,22 @@ def product_detail(request, pk: int):
 def _product_form(request, product=None):
     if not can_manage_company_data(request.user):
         raise PermissionDenied
-    form = ProductForm(request.POST or None, instance=product)
+    # The form validates on its own copy; the service writes (and audits) the real row.
+    form = ProductForm(
+        request.POST or None, instance=Product.objects.get(pk=product.pk) if product else None
+    )
     if request.method == "POST" and form.is_valid():
-        product = form.save(commit=False)
-        product._history_user = request.user
-        product.save()
-        messages.success(request, _("Changes saved."))
-        return redirect("products:detail", pk=product.pk)
+        saved = run_service(
+            form,
+            lambda: (
+                services.product_update(by=request.user, product=product, **form.cleaned_data)
+                if product
+                else services.product_create(by=request.user, **form.cleaned_data)
+            ),
+        )
+        if saved:
+            messages.success(request, _("Changes saved."))
+            return redirect("products:detail", pk=saved.pk)
     return render(
         request,
         "products/form.html",

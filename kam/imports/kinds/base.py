@@ -72,8 +72,10 @@ class Context:
 
     def duplicates(self, frame: pl.DataFrame, key: list[str], what: str) -> pl.DataFrame:
         """Rows repeating the key of an earlier row; the message names that row."""
-        keyed = frame.filter(pl.all_horizontal(pl.col(key).is_not_null()))
-        first = pl.col(ROW).min().over(key)
+        keyed = frame.filter(pl.all_horizontal(pl.col(key).is_not_null())).with_columns(
+            pl.col(ROW).min().over(key).alias("__first")
+        )
+        first = pl.col("__first")
         message = _("Same %(what)s as row %(row)s.") % {"what": what, "row": "%(row)s"}
         shown = pl.concat_str([pl.col(n).cast(pl.String) for n in key], separator=" / ")
         blamed = next(name for name in key if name in self.mapping.present)

@@ -15,11 +15,10 @@
       node.itemStyle = {color: "#0d6efd"};
       node.label = {fontWeight: "bold"};
     } else {
-      var size = 8 + node.influence * 5;
-      var colour = COLOURS[String(node.attitude)];
-      node.symbolSize = size;
-      // ECharts draws tree nodes hollow; a border half the size wide fills them with colour.
-      node.itemStyle = {color: colour, borderColor: colour, borderWidth: size / 2,
+      // The tree's default symbol is the hollow "emptyCircle"; a filled circle shows the colour.
+      node.symbol = "circle";
+      node.symbolSize = 10 + node.influence * 6;
+      node.itemStyle = {color: COLOURS[String(node.attitude)], borderColor: "#fff", borderWidth: 1,
                         opacity: node.left ? 0.4 : 1};
     }
     (node.children || []).forEach(decorate);
@@ -51,9 +50,9 @@
       series: [{
         type: "tree", data: [decorate(data)], orient: "TB", top: 40, bottom: 80, left: 40, right: 40,
         initialTreeDepth: -1, expandAndCollapse: false, roam: true,
-        label: {position: "bottom", distance: 6, fontSize: 12,
+        label: {position: "bottom", distance: 6, fontSize: 12, lineHeight: 15,
                 formatter: function (p) { return p.data.root ? p.data.name : p.data.name + "\n{pos|" + (p.data.position || "") + "}"; },
-                rich: {pos: {color: "#6c757d", fontSize: 11}}},
+                rich: {pos: {color: "#6c757d", fontSize: 11, lineHeight: 14}}},
         leaves: {label: {position: "bottom"}},
         lineStyle: {color: "#adb5bd", width: 1.5, curveness: 0.3}
       }]
