@@ -44,7 +44,7 @@ def sqlite_database(path: Path) -> dict:
     # WAL lets readers work beside one writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked" mid-way.
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "kam.core.sqlite",
         "NAME": path,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",

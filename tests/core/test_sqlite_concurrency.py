@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ CREATE_DIRECTOR = (
 
 
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+    connection.vendor != "sqlite",
     reason="SQLite-specific locking behaviour",
 )
 def test_four_processes_writing_at_once_never_see_database_is_locked(tmp_path):
