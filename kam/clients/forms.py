@@ -18,6 +18,13 @@ from .models import (
 
 
 class ClientForm(BootstrapMixin, forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=300,
+        required=False,
+        help_text=_("Optional; shown in the history of changes."),
+    )
+
     class Meta:
         model = Client
         fields = [

@@ -42,6 +42,12 @@ def editable_client(request, pk: int) -> Client:
     return client
 
 
+def split_reason(data: dict) -> dict:
+    """Form data as service arguments: the optional change reason becomes ``reason``."""
+    fields = dict(data)
+    return fields | {"reason": fields.pop("change_reason", "")}
+
+
 def form_page(request, form, *, title, cancel_url, client=None, submit=None):
     return render(
         request,
@@ -261,7 +267,7 @@ def client_create(request):
     form = ClientForm(request.POST or None, by=request.user)
     if request.method == "POST" and form.is_valid():
         client = run_service(
-            form, lambda: services.client_create(by=request.user, **form.cleaned_data)
+            form, lambda: services.client_create(by=request.user, **split_reason(form.cleaned_data))
         )
         if client:
             messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
@@ -281,7 +287,9 @@ def client_edit(request, pk: int):
         and form.is_valid()
         and run_service(
             form,
-            lambda: services.client_update(by=request.user, client=client, **form.cleaned_data),
+            lambda: services.client_update(
+                by=request.user, client=client, **split_reason(form.cleaned_data)
+            ),
         )
     ):
         messages.success(request, _("Changes saved."))

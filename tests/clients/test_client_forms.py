@@ -134,3 +134,17 @@ def test_a_team_member_is_added_with_a_function(world, login):
     assert (
         login(world.outsider).get(reverse("clients:detail", args=[world.own.pk])).status_code == 200
     )
+
+
+def test_the_reason_typed_with_an_edit_is_kept_in_the_history(world, login):
+    url = reverse("clients:edit", args=[world.own.pk])
+    data = client_data(
+        name=world.own.name,
+        erp_code=world.own.erp_code,
+        status="at_risk",
+        change_reason="Stopped ordering in May",
+    )
+    assert login(world.kam).post(url, data).status_code == 302
+    record = world.own.audit.latest("history_date")
+    assert record.history_change_reason == "Stopped ordering in May"
+    assert record.history_user == world.kam
