@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kam.core.access import client_access_q
@@ -324,10 +325,10 @@ class CompetitorPresence(models.Model):
 
 
 class TenderResult(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
-    CANCELLED = "cancelled", _("Cancelled")
+    PENDING = "pending", pgettext_lazy("tender result", "Pending")
+    WON = "won", pgettext_lazy("tender result", "Won")
+    LOST = "lost", pgettext_lazy("tender result", "Lost")
+    CANCELLED = "cancelled", pgettext_lazy("tender result", "Cancelled")
 
 
 class Tender(models.Model):
@@ -336,7 +337,7 @@ class Tender(models.Model):
     )
     date = models.DateField(_("date"))
     subject = models.CharField(_("subject"), max_length=300)
-    value = models.DecimalField(_("value"), null=True, blank=True, **MONEY)
+    value = models.DecimalField(pgettext_lazy("money", "value"), null=True, blank=True, **MONEY)
     competitors = models.ManyToManyField(
         Competitor, blank=True, related_name="tenders", verbose_name=_("competitors")
     )
