@@ -6,7 +6,7 @@ Builds a fresh database (a temporary SQLite file, or a new schema in the given P
 database), creates the clients and products, writes the CSV — none of that is timed — then runs
 the command as a child process three times: a first import, the same file again (nothing
 changes), and the file with 1 % of amounts changed. For each run it prints wall seconds, rows/s
-and the child's peak RSS (wait4's ru_maxrss).
+and the child's peak RSS (wait4's ru_maxrss), and the job's own seconds and counts.
 """
 
 import argparse
@@ -62,6 +62,8 @@ def _bench(args, work: Path) -> None:
     from django.core.management import call_command
     from django.db import connection, connections
 
+    from kam.imports.models import ImportJob
+
     call_command("migrate", verbosity=0)
     _seed(args.clients, args.products)
     frame = _sales(args.rows, args.clients, args.products)
@@ -73,14 +75,23 @@ def _bench(args, work: Path) -> None:
     connections.close_all()  # the children get the database to themselves
 
     print(f"database: {vendor}; rows: {args.rows:,}; file: {same.stat().st_size / 1e6:.1f} MB")
-    print(f"{'run':<28}{'wall s':>8}{'rows/s':>11}{'peak RSS MB':>13}  outcome")
+    print(
+        f"{'run':<24}{'wall s':>8}{'rows/s':>10}{'peak RSS MB':>13}{'job s':>7}"
+        f"{'created':>10}{'updated':>10}{'unchanged':>11}"
+    )
     for label, path in (
         ("first import", same),
         ("re-import, no change", same),
         ("re-import, 1 % changed", changed),
     ):
-        seconds, rss, outcome = _run_cli(path, work)
-        print(f"{label:<28}{seconds:>8.1f}{args.rows / seconds:>11,.0f}{rss:>13,.0f}  {outcome}")
+        seconds, rss = _run_cli(path, work)
+        job = ImportJob.objects.latest("pk")
+        busy = (job.finished_at - job.started_at).total_seconds()
+        print(
+            f"{label:<24}{seconds:>8.1f}{args.rows / seconds:>10,.0f}{rss:>13,.0f}{busy:>7.1f}"
+            f"{job.created_count:>10,}{job.updated_count:>10,}{job.unchanged_count:>11,}"
+        )
+        connections.close_all()
 
 
 def _seed(clients: int, products: int) -> None:
@@ -127,7 +138,11 @@ def _russian(kopecks: pl.Expr) -> pl.Expr:
     millions, thousands, units = whole // 1_000_000, whole // 1000 % 1000, whole % 1000
     text = (
         pl.when(whole >= 1_000_000)
-        .then(pl.concat_str([millions.cast(pl.String), group(thousands), group(units)], separator=NBSP))
+        .then(
+            pl.concat_str(
+                [millions.cast(pl.String), group(thousands), group(units)], separator=NBSP
+            )
+        )
         .when(whole >= 1000)
         .then(pl.concat_str([thousands.cast(pl.String), group(units)], separator=NBSP))
         .otherwise(units.cast(pl.String))
@@ -139,20 +154,17 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path, separator=";")
 
 
-def _run_cli(path: Path, work: Path) -> tuple[float, float, str]:
-    """Run `kam import sales` in a child; its own peak RSS comes from wait4."""
+def _run_cli(path: Path, work: Path) -> tuple[float, float]:
+    """Run `kam import sales` in a child: wall seconds, and its peak RSS in MB from wait4."""
     command = [sys.executable, "-m", "kam.cli", "import", "sales", str(path), "--as", "bench"]
-    with open(work / "stdout.txt", "w") as out, open(work / "stderr.txt", "w") as err:
+    with open(work / "output.txt", "w") as output:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)
+        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
         _pid, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    outcome = (work / "stdout.txt").read_text().strip().splitlines()
-    if child.returncode:
-        sys.exit(f"import failed ({child.returncode}):\n" + (work / "stderr.txt").read_text())
-    # ru_maxrss is in kilobytes on Linux.
-    return seconds, usage.ru_maxrss / 1024, outcome[-1] if outcome else ""
+    if os.waitstatus_to_exitcode(status):
+        sys.exit("import failed:\n" + (work / "output.txt").read_text())
+    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in kilobytes on Linux
 
 
 def _create_schema(url: str, schema: str) -> None:

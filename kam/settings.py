@@ -57,7 +57,8 @@ def sqlite_database(path: Path) -> dict:
                 "PRAGMA cache_size=-64000;"
             ),
         },
-        "TEST": {"NAME": os.environ.get("KAM_TEST_SQLITE") or None},
+        # In memory; named explicitly because pytest-django only knows the stock engine name.
+        "TEST": {"NAME": os.environ.get("KAM_TEST_SQLITE") or ":memory:"},
     }
 
 

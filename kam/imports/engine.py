@@ -81,34 +81,32 @@ def check(kind: Kind, path: Path, user, *, reason: str, progress: Callback) -> C
         raise RefusedFile(problem)
     ctx = Context(user=user, mapping=mapping, reason=reason)
     rows, errors = _parse(kind, table, ctx, progress)
+    total = table.rows.height
+    del table  # the raw cells are not needed any more: free them before planning
     plan, found = kind.plan(rows, ctx)
     errors = pl.concat([errors, found]).sort(["row", "pos"], maintain_order=True)
-    return Checked(ctx=ctx, plan=plan, errors=errors, total=table.rows.height)
+    return Checked(ctx=ctx, plan=plan, errors=errors, total=total)
 
 
 def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
     """Every cell through its column's parser, in chunks so the page can show progress."""
     mapping, total = ctx.mapping, table.rows.height
     present = [c for c in kind.columns if c.field in mapping.present]
-    cells = {c.field: f"c{mapping.position(c.field)}" for c in present}
-    parsed = []
-    for column in present:
-        raw = pl.col(cells[column.field])
-        result = column.parse(raw)
-        reason = result.error
-        if column.required:
-            reason = (
-                pl.when(raw.is_null()).then(pl.lit(_("A value is required."))).otherwise(reason)
-            )
-        parsed += [result.value.alias(column.field), reason.alias(f"!{column.field}")]
-    extra = _("More values than there are column headers.")
+    required = _("A value is required.")
     values, errors = [], [no_errors()]
     for offset in range(0, total, CHUNK_ROWS):
-        chunk = table.rows.slice(offset, CHUNK_ROWS).with_columns(parsed)
+        chunk = table.rows.slice(offset, CHUNK_ROWS)
+        parsed = [chunk[ROW]]
         for column in present:
-            bad = pl.col(f"!{column.field}").is_not_null()
-            reason, raw = pl.col(f"!{column.field}"), pl.col(cells[column.field])
-            errors.append(ctx.flag(chunk, bad, column.field, reason, raw))
+            cell = chunk[f"c{mapping.position(column.field)}"]
+            result = column.parse(cell)
+            found = pl.DataFrame({ROW: chunk[ROW], "raw": cell, "reason": result.error})
+            if column.required:
+                missing = pl.when(pl.col("raw").is_null()).then(pl.lit(required))
+                found = found.with_columns(reason=missing.otherwise(pl.col("reason")))
+            bad = pl.col("reason").is_not_null()
+            errors.append(ctx.flag(found, bad, column.field, pl.col("reason"), pl.col("raw")))
+            parsed.append(result.value.alias(column.field))
         if EXTRA in chunk.columns:
             errors.append(
                 chunk.filter(pl.col(EXTRA).is_not_null()).select(
@@ -116,10 +114,10 @@ def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
                     pos=pl.lit(len(mapping.header), dtype=pl.Int64),
                     column=pl.lit(_("(after the last column)")),
                     value=pl.col(EXTRA),
-                    reason=pl.lit(extra),
+                    reason=pl.lit(_("More values than there are column headers.")),
                 )
             )
-        values.append(chunk.select(ROW, *(c.field for c in present)))
+        values.append(pl.DataFrame(parsed))
         progress(ImportPhase.CHECKING, offset + chunk.height, total)
     return pl.concat(values), pl.concat(errors)
 
@@ -157,7 +155,7 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
         reason=f"import {job.original_name}",
         progress=tracker,
     )
-    seen = {
+    summary = {
         "mapping": checked.ctx.mapping.as_json() | {"preview": job.mapping.get("preview", [])},
         "total_rows": checked.total,
         "processed_rows": checked.total,
@@ -176,7 +174,7 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
             message=message,
             error_count=checked.errors.height,
             errors=kept.to_dicts(),
-            **seen,
+            **summary,
         )
         return
     tracker(ImportPhase.WRITING, 0, checked.total)
@@ -191,7 +189,7 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
             created_count=counts.created,
             updated_count=counts.updated,
             unchanged_count=counts.unchanged,
-            **seen,
+            **summary,
         )
 
 

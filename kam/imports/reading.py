@@ -98,10 +98,12 @@ def _tidy(raw: pl.DataFrame, first_row: int) -> Table:
         for c in names
     ]
     rows = (
-        raw.slice(1)
+        raw.lazy()
+        .slice(1)
         .with_row_index(ROW, offset=first_row + 1)
         .with_columns(pl.col(ROW).cast(pl.Int64), *cleaned)
         .filter(pl.any_horizontal(pl.col(names).is_not_null()))
+        .collect()
     )
     if rows.height == 0:
         raise RefusedFile(_("The file has column headers but no rows below them."))
@@ -111,18 +113,29 @@ def _tidy(raw: pl.DataFrame, first_row: int) -> Table:
 # CSV ------------------------------------------------------------------------------------------
 
 
+class _NotUtf8(Exception):
+    pass
+
+
 def _read_csv(path: Path, head: bytes, *, complete: bool, limit: int | None) -> pl.DataFrame:
     encoding, text = _sniff_text(head, complete=complete)
     first_line = text.split("\n", 1)[0]
     separator = max(DELIMITERS, key=first_line.count)
-    if encoding == "utf-8":
-        return _parse_csv(path, separator, limit)
+    if encoding != "cp1251":
+        try:
+            return _parse_csv(path, separator, limit)
+        except _NotUtf8 as error:
+            if encoding == "utf-8":
+                raise RefusedFile(
+                    _("The file is not valid UTF-8 throughout; save it as UTF-8 or cp1251 text.")
+                ) from error
+            # The start was plain ASCII, so cp1251 further down is still possible.
     # Polars reads UTF-8 only: Russian ERPs' cp1251 is re-encoded in a streaming pass.
     with tempfile.NamedTemporaryFile(suffix=".csv") as utf8:
         with path.open("rb") as source:
             try:
                 while chunk := source.read(1024**2):
-                    utf8.write(chunk.decode(encoding).encode())
+                    utf8.write(chunk.decode("cp1251").encode())
             except UnicodeDecodeError as error:
                 raise RefusedFile(
                     _("The file is not readable text (not UTF-8 or cp1251).")
@@ -132,13 +145,14 @@ def _read_csv(path: Path, head: bytes, *, complete: bool, limit: int | None) -> 
 
 
 def _sniff_text(head: bytes, *, complete: bool) -> tuple[str, str]:
+    """The encoding ("ascii" when the start does not tell) and the decoded start."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise RefusedFile(_("UTF-16 text is not supported; save the CSV as UTF-8."))
     if b"\x00" in head:
         raise RefusedFile(_("This is a binary file, not a CSV text or an XLSX workbook."))
     try:
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=complete)
-        encoding = "utf-8"
+        encoding = "ascii" if head.isascii() else "utf-8"
     except UnicodeDecodeError:
         try:
             text, encoding = head.decode("cp1251"), "cp1251"
@@ -151,7 +165,12 @@ def _sniff_text(head: bytes, *, complete: bool) -> tuple[str, str]:
 
 
 def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
-    options = {"separator": separator, "has_header": False, "quote_char": '"'}
+    options = {
+        "separator": separator,
+        "has_header": False,
+        "quote_char": '"',
+        "truncate_ragged_lines": True,
+    }
     try:
         width = pl.read_csv(path, n_rows=1, infer_schema=False, **options).width
         # One spare column catches rows with more values than headers (reported per row).
@@ -160,7 +179,6 @@ def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
             path,
             schema=schema,
             missing_columns="insert",
-            truncate_ragged_lines=True,
             n_rows=None if limit is None else limit + 1,
             **options,
         )
@@ -168,9 +186,7 @@ def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
         raise RefusedFile(_("The file is empty.")) from error
     except pl.exceptions.ComputeError as error:
         if "utf-8" in str(error).lower():
-            raise RefusedFile(
-                _("The file is not valid UTF-8 throughout; save it as UTF-8 or cp1251 text.")
-            ) from error
+            raise _NotUtf8 from error
         raise RefusedFile(
             _("The file cannot be read as CSV: %(error)s") % {"error": error}
         ) from error
@@ -181,7 +197,12 @@ def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-FIRST_CELL = re.compile(rb'<c r="[A-Z]+([0-9]+)"[^>]*(?<!/)>(?:(?!</c>).)*?<(?:v|is)>', re.S)
+# The first cell holding a value (calamine skips leading empty rows); tags may carry a prefix.
+FIRST_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="[A-Z]+([0-9]+)"[^>]*(?<!/)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?(?:v|is)\b',
+    re.S,
+)
+BINARY_PARTS = ("xl/media/", "xl/embeddings/")  # images and OLE objects: never parsed as XML
 DTD = (b"<!DOCTYPE", b"<!ENTITY")
 
 
@@ -212,14 +233,22 @@ def _check_workbook(path: Path) -> int:
             sheet = _first_sheet(archive)
             with archive.open(sheet) as part:
                 found = FIRST_CELL.search(part.read(1024**2))
-        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:
+        except (
+            zipfile.BadZipFile,
+            KeyError,
+            ElementTree.ParseError,
+            OSError,
+            RuntimeError,  # an encrypted entry
+            NotImplementedError,  # an exotic compression method
+        ) as error:
             # zipfile stops at the declared size and checks the CRC: lying headers end here.
             raise RefusedFile(not_workbook) from error
     return int(found.group(1)) if found else 1
 
 
 def _scan_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
-    if not entry.filename.endswith((".xml", ".rels")):
+    """Read the part through (zipfile stops at the declared size, checks the CRC); no DTDs."""
+    if entry.filename.startswith(BINARY_PARTS):
         return
     tail = b""
     with archive.open(entry) as part:

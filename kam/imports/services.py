@@ -50,11 +50,15 @@ def mapping_problem(job: ImportJob) -> str:
     return Mapping.from_json(job.mapping).problem(KINDS[job.kind].columns)
 
 
+def confirmable(job: ImportJob) -> bool:
+    return job.status == ImportStatus.UPLOADED and not mapping_problem(job)
+
+
 def import_job_confirm(*, by, job: ImportJob) -> ImportJob:
     """Queue the import; the author confirms, with their rights of the moment."""
     if job.created_by_id != by.pk or not can_import(by, job.kind):
         raise PermissionDenied(_("You may not import this kind of data."))
-    if job.status != ImportStatus.UPLOADED or mapping_problem(job):
+    if not confirmable(job):
         raise ValidationError(_("This import cannot be started."))
     # The status guard makes a double click or a second tab start the import once.
     if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(
@@ -65,3 +69,21 @@ def import_job_confirm(*, by, job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
     job.refresh_from_db()
     return job
+
+
+def job_columns(job: ImportJob) -> list[dict]:
+    """Each header of the file and the field it was taken for (None: ignored)."""
+    if not job.mapping:
+        return []
+    mapping = Mapping.from_json(job.mapping)
+    labels = {c.field: c.label for c in KINDS[job.kind].columns}
+    return [
+        {"header": header, "label": labels.get(name), "repeated": header in mapping.repeated}
+        for header, name in zip(mapping.header, mapping.fields, strict=True)
+    ]
+
+
+def job_missing(job: ImportJob) -> list[str]:
+    """Labels of the required columns the file lacks."""
+    labels = {c.field: c.label for c in KINDS[job.kind].columns}
+    return [labels[name] for name in (job.mapping or {}).get("missing", [])]

@@ -5,4 +5,10 @@ from . import views
 app_name = "imports"
 urlpatterns = [
     path("", views.import_list, name="list"),
+    path("new/", views.import_new, name="new"),
+    path("templates/<slug:kind>.xlsx", views.import_template, name="template"),
+    path("<int:pk>/", views.import_detail, name="detail"),
+    path("<int:pk>/progress/", views.import_progress, name="progress"),
+    path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
+    path("<int:pk>/errors.xlsx", views.import_errors_xlsx, name="errors_xlsx"),
 ]

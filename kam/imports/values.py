@@ -1,9 +1,10 @@
-"""Cell parsers as Polars expressions: one pass over a column, no per-row Python.
+"""Cell parsers: whole columns at a time with Polars, no per-row Python.
 
-Each parser takes the raw text column (already stripped, empty cells null) and returns a
-:class:`Parsed`: the typed value (null when the cell is empty or bad) and a reason (null when the
-cell is fine). Reasons are translated when the expression is built, i.e. in the importing user's
-language.
+A parser takes a column of raw text (stripped; empty cells are null) and returns a
+:class:`Parsed`: the typed values (null when the cell is empty or bad) and a reason per cell
+(null when the cell is fine). Each works in explicit stages on a small frame: one big nested
+expression would recompute its shared parts many times over. Reasons are translated when a
+parser runs, so in the importing user's language.
 """
 
 import re
@@ -11,19 +12,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import polars as pl
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-NULL_TEXT = pl.lit(None, dtype=pl.String)
+RAW, TEXT, VALUE, ERROR = "raw", "text", "value", "error"
 
 
 @dataclass(frozen=True)
 class Parsed:
-    value: pl.Expr
-    error: pl.Expr
+    value: pl.Series
+    error: pl.Series
 
 
-Parser = Callable[[pl.Expr], Parsed]
+Parser = Callable[[pl.Series], Parsed]
 
 
 def normalise_word(text: str) -> str:
@@ -31,94 +33,105 @@ def normalise_word(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold().replace("ё", "е"))
 
 
-def normalise_word_expr(raw: pl.Expr) -> pl.Expr:
-    return (
-        raw.str.to_lowercase()
-        .str.replace_all("ё", "е", literal=True)
-        .str.replace_all(r"[\W_]+", "")
-    )
+def _result(frame: pl.DataFrame) -> Parsed:
+    return Parsed(frame[VALUE], frame[ERROR])
 
 
-def with_row(template: str, row: pl.Expr) -> pl.Expr:
-    """A per-row message from a translated template holding ``%(row)s``."""
-    before, _sep, after = template.partition("%(row)s")
-    return pl.concat_str([pl.lit(before), row.cast(pl.String), pl.lit(after)])
+def _message(text: str | None) -> pl.Expr:
+    return pl.lit(text, dtype=pl.String)
 
 
 def text(max_length: int) -> Parser:
-    def parse(raw: pl.Expr) -> Parsed:
+    def parse(raw: pl.Series) -> Parsed:
         too_long = _("Longer than %(max)d characters.") % {"max": max_length}
-        return Parsed(raw, pl.when(raw.str.len_chars() > max_length).then(pl.lit(too_long)))
+        frame = raw.to_frame(RAW).with_columns(
+            pl.col(RAW).alias(VALUE),
+            pl.when(pl.col(RAW).str.len_chars() > max_length).then(_message(too_long)).alias(ERROR),
+        )
+        return _result(frame)
 
     return parse
 
 
 def decimal(digits: int, places: int, *, negative: bool = True) -> Parser:
-    """Russian (``1 234,50``, any Unicode space as thousands separator) or plain (``1234.50``).
+    """Russian (``1 234,50``, any Unicode space between thousands) or plain (``1234.50``).
 
-    The value is a Polars Decimal built from canonical text, never through float, and a cell
-    with more decimal places than the column holds is an error rather than silently rounded.
+    The value is a Polars Decimal parsed from the text, never through float; a cell with more
+    decimal places than the column holds is an error, not silently rounded.
     """
-    whole = digits - places
+    whole_digits = digits - places
 
-    def parse(raw: pl.Expr) -> Parsed:
-        s = raw.str.replace_all(r"\s", "")
-        # Both marks present: the last one is the decimal mark, the other groups thousands.
-        s = (
-            pl.when(s.str.contains(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]*$"))
-            .then(s.str.replace_all(",", "", literal=True))
-            .when(s.str.contains(r"^[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]*$"))
-            .then(s.str.replace_all(".", "", literal=True))
-            .otherwise(s)
-            .str.replace(",", ".", literal=True)
-        )
-        parts = s.str.extract_groups(r"^([+-]?)0*([0-9]*?)(?:\.([0-9]*?)0*)?$")
-        sign, integer, fraction = (parts.struct.field(str(i)) for i in (1, 2, 3))
-        fraction = fraction.fill_null("")
-        well_formed = parts.struct.field("1").is_not_null() & s.str.contains("[0-9]")
-        canonical = pl.concat_str(
-            [
-                pl.when(sign == "-").then(pl.lit("-")).otherwise(pl.lit("")),
-                pl.when(integer == "").then(pl.lit("0")).otherwise(integer),
-                pl.lit("."),
-                fraction.str.pad_end(places, "0"),
-            ]
-        )
+    def parse(raw: pl.Series) -> Parsed:
         too_precise = (
             _("More than %(places)d digits after the decimal point.") % {"places": places}
             if places
             else _("Must be a whole number.")
         )
+        frame = (
+            raw.to_frame(RAW)
+            .with_columns(
+                pl.col(RAW)
+                .str.replace_all(r"\s", "")
+                .str.replace(",", ".", literal=True)
+                .alias(TEXT)
+            )
+            .with_columns(
+                (
+                    pl.col(TEXT).str.contains(r"^[+-]?[0-9]*\.?[0-9]*$")
+                    & pl.col(TEXT).str.contains("[0-9]")
+                ).alias("ok"),
+                pl.col(TEXT).str.starts_with("-").alias("minus"),
+                pl.col(TEXT).str.strip_chars_start("+-").str.split_exact(".", 1).alias("parts"),
+            )
+            .unnest("parts")
+            .with_columns(
+                pl.col("field_0").str.strip_chars_start("0").str.len_bytes().alias("whole"),
+                pl.col("field_1")
+                .fill_null("")
+                .str.strip_chars_end("0")
+                .str.len_bytes()
+                .alias("fraction"),
+                pl.col("field_0").str.contains("[1-9]").alias("nonzero_whole"),
+                pl.col("field_1").str.contains("[1-9]").fill_null(False).alias("nonzero_fraction"),
+            )
+        )
         error = (
-            pl.when(raw.is_null())
-            .then(NULL_TEXT)
-            .when(~well_formed)
-            .then(pl.lit(_("Not a number; write 1 234,50 or 1234.50.")))
-            .when(fraction.str.len_chars() > places)
-            .then(pl.lit(too_precise))
-            .when(integer.str.len_chars() > whole)
-            .then(pl.lit(_("Too large: at most %(digits)d digits.") % {"digits": whole}))
+            pl.when(pl.col(RAW).is_null())
+            .then(_message(None))
+            .when(~pl.col("ok"))
+            .then(_message(_("Not a number; write 1 234,50 or 1234.50.")))
+            .when(pl.col("fraction") > places)
+            .then(_message(too_precise))
+            .when(pl.col("whole") > whole_digits)
+            .then(_message(_("Too large: at most %(digits)d digits.") % {"digits": whole_digits}))
         )
         if not negative:
-            is_negative = (sign == "-") & canonical.str.contains("[1-9]")
-            error = error.when(is_negative).then(pl.lit(_("Must not be negative.")))
-        value = pl.when(error.is_null() & well_formed).then(canonical)
-        return Parsed(value.str.to_decimal(scale=places).cast(pl.Decimal(digits, places)), error)
+            below_zero = pl.col("minus") & (pl.col("nonzero_whole") | pl.col("nonzero_fraction"))
+            error = error.when(below_zero).then(_message(_("Must not be negative.")))
+        frame = frame.with_columns(error.alias(ERROR)).with_columns(
+            pl.when(pl.col(ERROR).is_null())
+            .then(pl.col(TEXT))
+            .str.to_decimal(scale=places)
+            .cast(pl.Decimal(digits, places))
+            .alias(VALUE)
+        )
+        return _result(frame)
 
     return parse
 
 
 def integer(minimum: int, maximum: int) -> Parser:
-    digits = len(str(max(abs(minimum), abs(maximum))))
-    as_decimal = decimal(digits, 0)
+    as_decimal = decimal(len(str(max(abs(minimum), abs(maximum)))), 0)
 
-    def parse(raw: pl.Expr) -> Parsed:
-        parsed = as_decimal(raw)
-        value = parsed.value.cast(pl.Int64)
-        out_of_range = (value < minimum) | (value > maximum)
+    def parse(raw: pl.Series) -> Parsed:
         message = _("Must be between %(min)d and %(max)d.") % {"min": minimum, "max": maximum}
-        error = pl.coalesce(parsed.error, pl.when(out_of_range).then(pl.lit(message)))
-        return Parsed(pl.when(error.is_null()).then(value), error)
+        number = as_decimal(raw)
+        frame = pl.DataFrame({VALUE: number.value.cast(pl.Int64), ERROR: number.error})
+        out_of_range = (pl.col(VALUE) < minimum) | (pl.col(VALUE) > maximum)
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(ERROR), pl.when(out_of_range).then(_message(message))).alias(ERROR)
+        ).with_columns(pl.when(pl.col(ERROR).is_null()).then(pl.col(VALUE)).alias(VALUE))
+        return _result(frame)
 
     return parse
 
@@ -126,16 +139,24 @@ def integer(minimum: int, maximum: int) -> Parser:
 def date() -> Parser:
     """31.12.2024 or 2024-12-31; an XLSX date cell arrives as ISO text, maybe with a time."""
 
-    def parse(raw: pl.Expr) -> Parsed:
-        iso = raw.str.replace(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T][0-9:.]+$", "${1}")
-        value = pl.coalesce(
-            raw.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-            iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+    def parse(raw: pl.Series) -> Parsed:
+        iso = pl.col(RAW).str.replace(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T][0-9:.]+$", "${1}")
+        bad = _("Not a date; write 31.12.2024 or 2024-12-31.")
+        frame = (
+            raw.to_frame(RAW)
+            .with_columns(
+                pl.coalesce(
+                    pl.col(RAW).str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+                    iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                ).alias(VALUE)
+            )
+            .with_columns(
+                pl.when(pl.col(RAW).is_not_null() & pl.col(VALUE).is_null())
+                .then(_message(bad))
+                .alias(ERROR)
+            )
         )
-        bad = raw.is_not_null() & value.is_null()
-        return Parsed(
-            value, pl.when(bad).then(pl.lit(_("Not a date; write 31.12.2024 or 2024-12-31.")))
-        )
+        return _result(frame)
 
     return parse
 
@@ -146,31 +167,50 @@ def _choice_key(word: str) -> str:
     return str(int(word)) if re.fullmatch(r"[+-]?[0-9]+", word) else normalise_word(word)
 
 
-def choice(words: dict[str, object], shown: Iterable[str], dtype: pl.DataType) -> Parser:
-    """An enum accepted as a code or a label in either language (see :func:`choice_words`).
+def choice(words: dict[str, object], shown: Iterable, dtype: pl.DataType) -> Parser:
+    """An enum given as a code or a label in either language (see :func:`choice_words`).
 
-    ``shown`` are the (lazy) labels named in the error message.
+    ``shown`` are the (lazy) labels the error message lists.
     """
     words = {_choice_key(word): value for word, value in words.items()}
 
-    def parse(raw: pl.Expr) -> Parsed:
+    def parse(raw: pl.Series) -> Parsed:
         listed = ", ".join(str(label) for label in shown)
         message = _("Unknown value; use one of: %(values)s.") % {"values": listed}
-        as_integer = raw.cast(pl.Int64, strict=False).cast(pl.String)
-        key = pl.when(raw.str.contains(r"^[+-]?[0-9]+$")).then(as_integer)
-        key = key.otherwise(normalise_word_expr(raw))
-        value = key.replace_strict(words, default=None, return_dtype=dtype)
-        bad = raw.is_not_null() & value.is_null()
-        return Parsed(value, pl.when(bad).then(pl.lit(message)))
+        as_integer = pl.col(RAW).cast(pl.Int64, strict=False).cast(pl.String)
+        as_word = (
+            pl.col(RAW)
+            .str.to_lowercase()
+            .str.replace_all("ё", "е", literal=True)
+            .str.replace_all(r"[\W_]+", "")
+        )
+        is_integer = pl.col(RAW).str.contains(r"^[+-]?[0-9]+$")
+        frame = (
+            raw.to_frame(RAW)
+            .with_columns(pl.when(is_integer).then(as_integer).otherwise(as_word).alias(TEXT))
+            .with_columns(
+                pl.col(TEXT).replace_strict(words, default=None, return_dtype=dtype).alias(VALUE)
+            )
+            .with_columns(
+                pl.when(pl.col(RAW).is_not_null() & pl.col(VALUE).is_null())
+                .then(_message(message))
+                .alias(ERROR)
+            )
+        )
+        return _result(frame)
 
     return parse
 
 
 def choice_words(choices, extra: dict[str, object]) -> dict[str, object]:
-    """Codes, English labels and the Russian words of a Django choices class."""
+    """Codes, the labels in every interface language, and ``extra`` synonyms of a choices class.
+
+    The labels the "One of: …" hint shows a user are thus always accepted back.
+    """
     words = {str(value): value for value in choices.values}
-    with override("en"):
-        words |= {str(label): value for value, label in choices.choices}
+    for language, _name in settings.LANGUAGES:
+        with override(language):
+            words |= {str(label): value for value, label in choices.choices}
     return words | extra
 
 
@@ -181,26 +221,42 @@ def boolean() -> Parser:
     return choice(words, [gettext_lazy("yes"), gettext_lazy("no")], pl.Boolean)
 
 
-def email() -> Parser:
-    def parse(raw: pl.Expr) -> Parsed:
-        bad = ~raw.str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-        return Parsed(raw, pl.when(bad).then(pl.lit(_("Not an e-mail address."))))
+def _pattern(pattern: str, message: Callable[[], str], value: pl.Expr) -> Parser:
+    """Text that must match ``pattern`` after ``value`` (an expression of the raw cell)."""
+
+    def parse(raw: pl.Series) -> Parsed:
+        frame = (
+            raw.to_frame(RAW)
+            .with_columns(value.alias(VALUE))
+            .with_columns(
+                pl.when(~pl.col(VALUE).str.contains(pattern)).then(_message(message())).alias(ERROR)
+            )
+        )
+        return _result(frame)
 
     return parse
 
 
-def url(max_length: int) -> Parser:
-    """A web address; ``example.com`` is taken as ``https://example.com``."""
-    within = text(max_length)
+def email() -> Parser:
+    return _pattern(
+        r"^[^@\s]+@[^@\s]+\.[^@\s.]+$", lambda: _("Not an e-mail address."), pl.col(RAW)
+    )
 
-    def parse(raw: pl.Expr) -> Parsed:
-        value = (
-            pl.when(raw.str.contains("(?i)^https?://"))
-            .then(raw)
-            .otherwise(pl.lit("https://") + raw)
-        )
-        bad = ~value.str.contains(r"(?i)^https?://[^\s/?#.]+\.[^\s/?#]+[^\s]*$")
-        error = pl.coalesce(pl.when(bad).then(pl.lit(_("Not a web address."))), within(value).error)
-        return Parsed(value, error)
+
+def url(max_length: int) -> Parser:
+    """A web address of at most ``max_length``; ``example.com`` is taken as https://example.com."""
+    with_scheme = (
+        pl.when(pl.col(RAW).str.contains("(?i)^https?://"))
+        .then(pl.col(RAW))
+        .otherwise(pl.lit("https://") + pl.col(RAW))
+    )
+    pattern = r"(?i)^https?://[^\s/?#.]+\.[^\s/?#]+[^\s]*$"
+    shape = _pattern(pattern, lambda: _("Not a web address."), with_scheme)
+    length = text(max_length)
+
+    def parse(raw: pl.Series) -> Parsed:
+        parsed = shape(raw)
+        errors = pl.DataFrame({ERROR: parsed.error, "length": length(parsed.value).error})
+        return Parsed(parsed.value, errors.select(pl.coalesce(ERROR, "length")).to_series())
 
     return parse

@@ -1,7 +1,107 @@
+import io
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .engine import error_report
+from .forms import UploadForm
+from .kinds import KINDS, kinds_for
+from .models import ImportJob, ImportStatus
+from .spreadsheets import write_errors, write_template
+
+SHOWN_ERRORS = 200
+
+
+def _visible_job(request, pk: int) -> ImportJob:
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")
+    return get_object_or_404(jobs, pk=pk)
+
+
+def _workbook(write, name: str) -> FileResponse:
+    buffer = io.BytesIO()
+    write(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=name)
 
 
 @login_required
 def import_list(request):
-    return render(request, "base.html")
+    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by")
+    page = Paginator(jobs, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "can_import": bool(kinds_for(request.user)), "nav": "imports"}
+    return render(request, "imports/list.html", context)
+
+
+@login_required
+def import_new(request):
+    kinds = kinds_for(request.user)
+    if not kinds:
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        job = services.import_job_create(
+            by=request.user, kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"]
+        )
+        return redirect(job)
+    return render(request, "imports/new.html", {"form": form, "kinds": kinds, "nav": "imports"})
+
+
+@login_required
+def import_template(request, kind: str):
+    if kind not in KINDS:
+        raise Http404
+    if not services.can_import(request.user, kind):
+        raise PermissionDenied
+    return _workbook(lambda out: write_template(KINDS[kind], out), f"{kind}.xlsx")
+
+
+@login_required
+def import_detail(request, pk: int):
+    job = _visible_job(request, pk)
+    context = {
+        "job": job,
+        "columns": services.job_columns(job),
+        "missing": services.job_missing(job),
+        "can_confirm": job.created_by_id == request.user.pk and services.confirmable(job),
+        "nav": "imports",
+    }
+    return render(request, "imports/detail.html", context | _progress_context(job))
+
+
+def _progress_context(job: ImportJob) -> dict:
+    return {"job": job, "errors": job.errors[:SHOWN_ERRORS], "shown_errors": SHOWN_ERRORS}
+
+
+@login_required
+def import_progress(request, pk: int):
+    job = _visible_job(request, pk)
+    # Polled by HTMX: the status badge in the page header is refreshed out of band.
+    context = _progress_context(job) | {"refresh_status": True}
+    return render(request, "imports/_progress.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk: int):
+    # Only the author starts an import: their rights apply and the audit names them.
+    job = get_object_or_404(ImportJob.objects.filter(created_by=request.user), pk=pk)
+    try:
+        services.import_job_confirm(by=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(job)
+
+
+@login_required
+def import_errors_xlsx(request, pk: int):
+    job = _visible_job(request, pk)
+    if job.status != ImportStatus.FAILED or not job.errors:
+        raise Http404
+    report = error_report(job)
+    return _workbook(lambda out: write_errors(report, out), f"errors-{job.pk}.xlsx")

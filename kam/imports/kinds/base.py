@@ -1,5 +1,6 @@
 """What every kind of import shares: the checking context, error frames and audited writes."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -13,7 +14,6 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ..columns import Column, Mapping
 from ..reading import ROW
-from ..values import with_row
 
 ERROR_SCHEMA = {
     "row": pl.Int64,
@@ -72,26 +72,35 @@ class Context:
 
     def duplicates(self, frame: pl.DataFrame, key: list[str], what: str) -> pl.DataFrame:
         """Rows repeating the key of an earlier row; the message names that row."""
-        keyed = frame.filter(pl.all_horizontal(pl.col(key).is_not_null())).with_columns(
+        keyed = frame.select(ROW, *key).filter(pl.all_horizontal(pl.col(key).is_not_null()))
+        # Sorted 64-bit hashes reveal repeats in a few MB, where a hash table over a million
+        # composite keys takes hundreds; the few candidates are then compared exactly.
+        hashes = keyed.select(pl.struct(key).hash()).to_series()
+        ordered = hashes.sort()
+        repeated = ordered.filter(ordered == ordered.shift(1))
+        twins = keyed.filter(hashes.is_in(repeated.implode())).with_columns(
             pl.col(ROW).min().over(key).alias("__first")
         )
         first = pl.col("__first")
         message = _("Same %(what)s as row %(row)s.") % {"what": what, "row": "%(row)s"}
         shown = pl.concat_str([pl.col(n).cast(pl.String) for n in key], separator=" / ")
         blamed = next(name for name in key if name in self.mapping.present)
-        return self.flag(keyed, pl.col(ROW) != first, blamed, with_row(message, first), shown)
+        return self.flag(twins, pl.col(ROW) != first, blamed, with_row(message, first), shown)
 
     def lookup(
         self, frame: pl.DataFrame, name: str, known: dict[str, int], target: str, reason: str
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Replace codes in column ``name`` by ids (column ``target``); unknown codes are errors."""
-        table = pl.DataFrame(
-            {name: list(known), target: list(known.values())},
-            schema={name: pl.String, target: pl.Int64},
-        )
-        joined = frame.join(table, on=name, how="left", maintain_order="left")
+        """Ids for the codes in column ``name``, as column ``target``; unknown codes are errors."""
+        ids = pl.col(name).replace_strict(known, default=None, return_dtype=pl.Int64)
+        frame = frame.with_columns(ids.alias(target))
         unknown = pl.col(name).is_not_null() & pl.col(target).is_null()
-        return joined, self.flag(joined, unknown, name, reason)
+        return frame, self.flag(frame, unknown, name, reason)
+
+
+def with_row(template: str, row: pl.Expr) -> pl.Expr:
+    """A per-row message from a translated template holding ``%(row)s``."""
+    before, _sep, after = template.partition("%(row)s")
+    return pl.concat_str([pl.lit(before), row.cast(pl.String), pl.lit(after)])
 
 
 def _text(value) -> str:
@@ -102,7 +111,7 @@ def no_errors() -> pl.DataFrame:
     return pl.DataFrame(schema=ERROR_SCHEMA)
 
 
-class Kind:
+class Kind(ABC):
     """One kind of import: its columns, who may run it, how rows are checked and written.
 
     ``plan`` checks the parsed rows against the database and returns what ``write`` needs plus
@@ -113,14 +122,14 @@ class Kind:
     name: str
     columns: list[Column]
 
-    def may_import(self, user) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def may_import(self, user) -> bool: ...
 
-    def plan(self, rows: pl.DataFrame, ctx: Context) -> tuple[object, pl.DataFrame]:
-        raise NotImplementedError
+    @abstractmethod
+    def plan(self, rows: pl.DataFrame, ctx: Context) -> tuple[object, pl.DataFrame]: ...
 
-    def write(self, plan, ctx: Context) -> Counts:
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, plan, ctx: Context) -> Counts: ...
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)

@@ -210,8 +210,10 @@ class Clients(Kind):
         codes = rows["erp_code"].drop_nulls().to_list()
         existing = {c.erp_code: c for c in fetch(Client.objects, "erp_code", codes)}
         # The whole tree is small: its links decide whether the file's parents make a loop.
-        tree = dict(Client.objects.values_list("erp_code", "parent__erp_code"))
-        ids = dict(Client.objects.values_list("erp_code", "pk"))
+        stored = Client.objects.values_list("erp_code", "pk", "parent__erp_code")
+        ids, tree = {}, {}
+        for code, pk, parent in stored:
+            ids[code], tree[code] = pk, parent
         if "parent" in present:
             errors.append(self._check_parents(rows, tree, ctx))
         return Plan(rows, existing, ids), pl.concat(errors)
@@ -225,12 +227,15 @@ class Clients(Kind):
             if parent is None:
                 continue
             if parent not in links:
-                problems.append((row, parent, _("No client with this code here or in the file.")))
+                reason = _("No client with this code in the database or in this file.")
             elif parent == code:
-                problems.append((row, parent, _("A company cannot be its own parent.")))
+                reason = _("A company cannot be its own parent.")
             elif code in looping:
-                problems.append((row, parent, _("This parent would make a loop of companies.")))
-        return ctx.flag_rows((row, "parent", value, reason) for row, value, reason in problems)
+                reason = _("This parent would make a loop of companies.")
+            else:
+                continue
+            problems.append((row, "parent", parent, reason))
+        return ctx.flag_rows(problems)
 
     def write(self, plan: Plan, ctx: Context) -> Counts:
         present = ctx.mapping.present

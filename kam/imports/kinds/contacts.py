@@ -191,7 +191,9 @@ class Contacts(Kind):
         return user.is_director or user.role in (Role.KAM, Role.ASSISTANT)
 
     def plan(self, rows: pl.DataFrame, ctx: Context):
-        visible = fetch(Client.objects.visible_to(ctx.user), "erp_code", rows["client"].unique())
+        visible = fetch(
+            Client.objects.visible_to(ctx.user), "erp_code", rows["client"].drop_nulls().unique()
+        )
         rows, unknown = ctx.lookup(
             rows, "client", {c.erp_code: c.pk for c in visible}, "client_id", str(UNKNOWN_CLIENT)
         )

@@ -1,0 +1,88 @@
+"""Imports: the author and directors see a job; contacts are imported by KAMs and assistants too,
+everything else by directors only. A job someone else uploaded is a 404; only its author starts it.
+"""
+
+from tests.imports.files import csv_bytes, import_file, upload
+
+from .matrix import DIRECTOR_ONLY, EVERYONE, Route
+
+CONTACT_IMPORTERS = frozenset({"director", "kam", "assistant", "outsider"})  # outsider is a KAM
+AUTHOR_AND_DIRECTOR = frozenset({"director", "kam"})
+
+
+def _contacts(client_code: str) -> bytes:
+    return csv_bytes([["Код клиента", "ФИО"], [client_code, "Пётр Петров"]])
+
+
+def _uploaded(w, author=None) -> dict:
+    author = author or w.kam
+    client = w.own if author == w.kam else w.foreign
+    return {"pk": upload(author, "contacts", _contacts(client.erp_code)).pk}
+
+
+def _failed(w, author=None) -> dict:
+    return {"pk": import_file(author or w.kam, "contacts", _contacts("NO-SUCH-CODE")).pk}
+
+
+def _someone_else(w):
+    # The outsider's job is foreign to everyone but the outsider, who gets the KAM's instead.
+    return w.outsider if w.persona != "outsider" else w.kam
+
+
+def _directors_job(w) -> dict:
+    upload(w.director, "products", csv_bytes([["SKU", "Name"], ["X1", "X"]]), "director-only.csv")
+    return {}
+
+
+ROUTES = [
+    Route(
+        "imports:list",
+        own=_directors_job,
+        allowed=EVERYONE,
+        hidden_from_list=lambda w: "director-only.csv",
+    ),
+    Route("imports:new", allowed=CONTACT_IMPORTERS, denied_status=lambda persona: 403),
+    Route(
+        "imports:template",
+        own=lambda w: {"kind": "contacts"},
+        allowed=CONTACT_IMPORTERS,
+        denied_status=lambda persona: 403,
+    ),
+    Route(
+        "imports:template",
+        own=lambda w: {"kind": "sales"},
+        allowed=DIRECTOR_ONLY,
+        denied_status=lambda persona: 403,
+    ),
+    Route(
+        "imports:detail",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        allowed=AUTHOR_AND_DIRECTOR,
+        denied_status=lambda persona: 404,
+    ),
+    Route(
+        "imports:progress",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        allowed=AUTHOR_AND_DIRECTOR,
+        denied_status=lambda persona: 404,
+    ),
+    Route(
+        "imports:confirm",
+        method="post",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        allowed=frozenset({"kam"}),
+        ok_status=(302,),
+        denied_status=lambda persona: 404,
+        extra={"foreign_for_director": True},
+    ),
+    Route(
+        "imports:errors_xlsx",
+        own=_failed,
+        foreign=lambda w: _failed(w, _someone_else(w)),
+        allowed=AUTHOR_AND_DIRECTOR,
+        denied_status=lambda persona: 404,
+    ),
+]

@@ -1,0 +1,176 @@
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kam.clients.models import Attitude, ClientStatus
+from kam.imports import values
+from kam.imports.columns import Mapping
+from kam.imports.kinds import KINDS
+
+SPACES = [" ", "\u00a0", "\u202f"]  # plain, no-break and narrow no-break
+
+
+def parse(parser, *cells):
+    result = parser(pl.Series(list(cells), dtype=pl.String))
+    return result.value.to_list(), result.error.to_list()
+
+
+def russian(number: Decimal, separator: str) -> str:
+    """Format like a Russian ERP: 1 234 567,89."""
+    sign, whole, fraction = ("-" if number < 0 else ""), *f"{abs(number):.2f}".split(".")
+    groups = []
+    while whole:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    return f"{sign}{separator.join(groups)},{fraction}"
+
+
+@given(
+    st.decimals(
+        min_value=Decimal("-99999999999999.99"),
+        max_value=Decimal("99999999999999.99"),
+        places=2,
+        allow_nan=False,
+        allow_infinity=False,
+    ),
+    st.sampled_from(SPACES),
+)
+def test_a_decimal_written_the_russian_way_reads_back_exactly(number, separator):
+    assert parse(values.decimal(16, 2), russian(number, separator)) == ([number], [None])
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("9999999999999.999"), places=3))
+def test_a_plain_decimal_reads_back_exactly(number):
+    assert parse(values.decimal(16, 3), str(number)) == ([number], [None])
+
+
+def test_decimals_in_either_format_become_exact_values():
+    found, errors = parse(values.decimal(16, 2), "1 234,50", "1234.50", "-0,5", "1.500", "+3", "7")
+    assert found == [Decimal(v) for v in ("1234.50", "1234.50", "-0.50", "1.50", "3.00", "7.00")]
+    assert errors == [None] * 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("abc", "Not a number"),
+        ("1.2.3", "Not a number"),
+        ("1234,567", "More than 2 digits after the decimal point"),
+        ("100000000000000", "Too large"),
+    ],
+)
+def test_a_bad_decimal_is_an_error_never_a_rounded_value(cell, reason):
+    found, errors = parse(values.decimal(16, 2), cell)
+    assert found == [None]
+    assert errors[0].startswith(reason)
+
+
+def test_a_price_may_not_be_negative():
+    assert parse(values.decimal(16, 2, negative=False), "-1", "-0,00")[1] == [
+        "Must not be negative.",
+        None,
+    ]
+
+
+def test_dates_in_russian_and_iso_format_and_from_excel_cells():
+    found, errors = parse(
+        values.date(), "31.12.2024", "2024-12-31", "2024-12-31 00:00:00", "1.2.2024"
+    )
+    assert found == [dt.date(2024, 12, 31)] * 3 + [dt.date(2024, 2, 1)]
+    assert errors == [None] * 4
+
+
+def test_an_impossible_date_is_an_error():
+    found, errors = parse(values.date(), "29.02.2023", "31/12/2024")
+    assert found == [None, None]
+    assert all(e.startswith("Not a date") for e in errors)
+
+
+def test_an_empty_cell_is_no_value_and_no_error():
+    for parser in (values.decimal(16, 2), values.date(), values.integer(1, 5), values.boolean()):
+        assert parse(parser, None) == ([None], [None])
+
+
+def test_enum_values_in_either_language_or_as_codes():
+    status = KINDS["clients"].column("status").parse
+    found, errors = parse(status, "Active", "активный", "AT RISK", "at_risk", "Потерян", "lost")
+    assert found == ["active", "active", "at_risk", "at_risk", "lost", "lost"]
+    assert errors == [None] * 6
+
+
+def test_integer_coded_enums_keep_their_sign():
+    attitude = KINDS["contacts"].column("attitude").parse
+    found, _errors = parse(attitude, "-2", "2", "+1", "Сторонник", "sceptic", "Скептик")
+    assert found == [-2, 2, 1, Attitude.SUPPORTER, -1, -1]
+
+
+def test_an_unknown_enum_value_names_the_choices():
+    status = KINDS["clients"].column("status").parse
+    _found, errors = parse(status, "sleeping")
+    assert errors == [
+        "Unknown value; use one of: " + ", ".join(map(str, ClientStatus.labels)) + "."
+    ]
+
+
+def test_yes_and_no_in_either_language():
+    assert parse(values.boolean(), "да", "Нет", "yes", "NO", "1", "0")[0] == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
+def test_web_addresses_get_a_scheme_and_must_look_like_one():
+    found, errors = parse(values.url(200), "example.ru", "http://a.ru/x", "not a site")
+    assert found[:2] == ["https://example.ru", "http://a.ru/x"]
+    assert errors == [None, None, "Not a web address."]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Код клиента", "код  клиента", "КОД_КЛИЕНТА", "client code", "Client-Code", "клиент"],
+)
+def test_headers_match_whatever_the_case_spaces_and_punctuation(header):
+    mapping = Mapping.build(KINDS["sales"].columns, [header])
+    assert mapping.fields == ["client"]
+
+
+def test_yo_and_ye_are_the_same_letter():
+    assert values.normalise_word("Ёмкость, ед. изм.") == values.normalise_word("емкость ед изм")
+    status = KINDS["clients"].column("status").parse
+    assert parse(status, "Ушёл", "ушел") == (["lost", "lost"], [None, None])
+
+
+def test_product_headers_with_abbreviations_are_recognised():
+    mapping = Mapping.build(KINDS["products"].columns, ["Ед. изм.", "Себестоимость", "Цена"])
+    assert mapping.fields == ["unit", "unit_cost", "list_price"]
+
+
+def test_a_mapping_names_missing_and_found_columns():
+    mapping = Mapping.build(KINDS["sales"].columns, ["Дата", "Клиент", "Сумма", "Комментарий"])
+    assert mapping.fields == ["date", "client", "amount", None]
+    assert mapping.problem(KINDS["sales"].columns) == (
+        "Required columns are missing: “product”, “quantity”. "
+        "Columns found: “Дата”, “Клиент”, “Сумма”, “Комментарий”."
+    )
+
+
+def test_two_headers_for_one_field_are_a_problem():
+    mapping = Mapping.build(KINDS["products"].columns, ["SKU", "Артикул", "Name"])
+    assert mapping.repeated == ["Артикул"]
+    assert "repeat" in mapping.problem(KINDS["products"].columns)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_no_header_spelling_means_two_columns_of_one_kind(kind):
+    # Labels count in both languages, so a translation must not collide with a synonym either.
+    seen = {}
+    for column in KINDS[kind].columns:
+        for word in column.words:
+            assert seen.setdefault(word, column.field) == column.field, word
