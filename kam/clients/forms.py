@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.core.forms import BootstrapMixin, DateInput
 from kam.core.models import Role, User
 
+from . import services
 from .models import (
     Client,
     ClientStatus,
@@ -27,25 +28,7 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "name",
-            "legal_name",
-            "erp_code",
-            "status",
-            "client_type",
-            "is_key",
-            "owner",
-            "assistant",
-            "parent",
-            "industry",
-            "region",
-            "employees",
-            "annual_revenue",
-            "website",
-            "description",
-            "history",
-            "org_structure",
-        ]
+        fields = list(services.CLIENT_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "history": forms.Textarea(attrs={"rows": 3}),
@@ -70,25 +53,7 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 class ContactForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "full_name",
-            "position",
-            "department",
-            "email",
-            "phone",
-            "decision_role",
-            "influence",
-            "attitude",
-            "reports_to",
-            "motivation",
-            "bonus_drivers",
-            "relationship_owner",
-            "last_contact_on",
-            "has_left",
-            "left_on",
-            "external_id",
-            "notes",
-        ]
+        fields = list(services.CONTACT_FIELDS)
         widgets = {
             "motivation": forms.Textarea(attrs={"rows": 2}),
             "bonus_drivers": forms.Textarea(attrs={"rows": 2}),

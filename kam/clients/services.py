@@ -19,10 +19,17 @@ from kam.core.services import assign_fields, save_audited
 
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
-CLIENT_FIELDS = {
+# Editable fields in the order forms show them; forms and the API derive from these.
+CLIENT_FIELDS = (
     "name",
     "legal_name",
     "erp_code",
+    "status",
+    "client_type",
+    "is_key",
+    "owner",
+    "assistant",
+    "parent",
     "industry",
     "region",
     "employees",
@@ -31,15 +38,8 @@ CLIENT_FIELDS = {
     "description",
     "history",
     "org_structure",
-    "status",
-    "client_type",
-    "is_key",
-    "owner",
-    "assistant",
-    "parent",
-}
-CONTACT_FIELDS = {
-    "external_id",
+)
+CONTACT_FIELDS = (
     "full_name",
     "position",
     "department",
@@ -55,8 +55,9 @@ CONTACT_FIELDS = {
     "last_contact_on",
     "has_left",
     "left_on",
+    "external_id",
     "notes",
-}
+)
 PRESENCE_FIELDS = {"competitor", "supplies", "strength", "notes"}
 TENDER_FIELDS = {"date", "subject", "value", "result", "reason"}
 

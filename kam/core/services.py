@@ -1,9 +1,9 @@
 """Helpers shared by every app's service functions (the one write path of each model)."""
 
 
-def assign_fields(instance, fields: dict, allowed: set[str]) -> None:
+def assign_fields(instance, fields: dict, allowed) -> None:
     """Set ``fields`` on ``instance``; a name outside ``allowed`` is a programming error."""
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
