@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -11,19 +10,14 @@ from kam.core.access import can_manage_company_data
 from kam.core.forms import run_service
 
 from . import services
-from .forms import ProductForm
+from .forms import ProductFilterForm, ProductForm
 from .models import Product
 
 
 @login_required
 def product_list(request):
-    products = Product.objects.all()
-    q = request.GET.get("q", "").strip()
-    category = request.GET.get("category", "")
-    if q:
-        products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q))
-    if category:
-        products = products.filter(category=category)
+    filters = ProductFilterForm(request.GET)
+    products = filters.apply(Product.objects.all())
     categories = Product.objects.exclude(category="").values_list("category", flat=True)
     page = Paginator(products.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -33,8 +27,8 @@ def product_list(request):
         "products/list.html",
         {
             "page": page,
-            "q": q,
-            "category": category,
+            "q": filters.cleaned_data.get("q", ""),
+            "category": filters.cleaned_data.get("category", ""),
             "query": query.urlencode(),
             "categories": sorted(set(categories)),
             "nav": "products",

@@ -40,5 +40,5 @@ class Command(BaseCommand):
         labels = dict(Role.choices)
         for user in users:
             role = str(labels.get(user.role, user.role))
-            self.stdout.write(f"  {user.username:<12} {role:<22} {user}")
+            self.stdout.write(f"  {user.username:<12} {role:<30} {user}")
         self.stdout.write("")
