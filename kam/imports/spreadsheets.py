@@ -9,6 +9,8 @@ import xlsxwriter
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from kam.core.exports import neutralise
+
 from .kinds.base import Kind
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -17,7 +19,14 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def write_errors(errors: pl.DataFrame, target: str | BinaryIO) -> None:
     """Row, column, value, reason — one line per bad cell, as many as a sheet holds."""
-    with xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False}) as book:
+    # The values come from the user's file: never let one run as a formula (CSV injection).
+    options = {
+        "constant_memory": True,
+        "in_memory": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    with xlsxwriter.Workbook(target, options) as book:
         sheet = book.add_worksheet(_("Errors"))
         bold = book.add_format({"bold": True})
         sheet.write_row(0, 0, [_("Row"), _("Column"), _("Value"), _("Reason")], bold)
@@ -28,7 +37,8 @@ def write_errors(errors: pl.DataFrame, target: str | BinaryIO) -> None:
         room = EXCEL_MAX_ROWS - 2  # the header, and a line saying what did not fit
         for line, row in enumerate(errors.head(room).iter_rows(), start=1):
             sheet.write_number(line, 0, row[0])
-            sheet.write_row(line, 1, ["" if cell is None else cell for cell in row[1:]])
+            for column, cell in enumerate(row[1:], start=1):
+                sheet.write_string(line, column, neutralise("" if cell is None else str(cell)))
         if errors.height > room:
             more = _("… and %(count)d more errors.") % {"count": errors.height - room}
             sheet.write(room + 1, 0, more)

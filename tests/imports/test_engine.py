@@ -105,3 +105,13 @@ def test_a_hundred_thousand_lines_import_in_seconds(world, tmp_path):
     assert job.created_count == 100_000
     assert (job.finished_at - job.started_at).total_seconds() < 30
     assert ImportJob.objects.get().status == ImportStatus.SUCCEEDED
+
+
+def test_a_formula_in_a_bad_cell_stays_inert_text_in_the_error_report(world):
+    job = import_file(world.director, "sales", sales(world, 1, amount='=HYPERLINK("http://x","y")'))
+    buffer = io.BytesIO()
+    write_errors(error_report(job), buffer)
+    book = openpyxl.load_workbook(buffer)
+    value = book.active.cell(row=2, column=3)
+    assert value.data_type == "s"
+    assert value.value == '\'=HYPERLINK("http://x","y")'
