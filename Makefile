@@ -35,12 +35,17 @@ demo: migrate
 run: demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-## make test: lint, migrations check, the whole pytest suite on SQLite.
+## make test: lint, types (mypy), migrations check, the whole pytest suite on SQLite.
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy kam
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -n 2 -q
+
+.PHONY: typecheck
+typecheck: $(TEST_STAMP)
+	$(VENV)/bin/mypy kam
 
 browser-test: $(TEST_STAMP)
 	$(VENV)/bin/pytest -q -m browser -p no:xdist

@@ -138,7 +138,7 @@ def client_update(request, client_id: int, payload: ClientPatch):
 @paginate(Pagination)
 def contact_list(request, filters: Query[ContactFilter]):
     """The people at the clients you may see (the decision-making scheme, R11)."""
-    return filters.filter(_contacts(request.auth)).order_by(*Contact._meta.ordering, "pk")
+    return filters.filter(_contacts(request.auth)).order_by(*(Contact._meta.ordering or ()), "pk")
 
 
 @router.get(

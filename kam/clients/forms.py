@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -37,14 +39,16 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
             is_active=True, role__in=[Role.KAM, Role.DIRECTOR]
         )
-        self.fields["assistant"].queryset = User.objects.filter(is_active=True, role=Role.ASSISTANT)
+        cast(forms.ModelChoiceField, self.fields["assistant"]).queryset = User.objects.filter(
+            is_active=True, role=Role.ASSISTANT
+        )
         parents = Client.objects.visible_to(by)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents
         if not by.is_director:
             # Only the director reassigns; a KAM's new client is theirs.
             self.fields.pop("owner")
@@ -68,13 +72,15 @@ class ContactForm(BootstrapMixin, forms.ModelForm):
         bosses = client.contacts.all()
         if self.instance.pk:
             bosses = bosses.exclude(pk=self.instance.pk)
-        self.fields["reports_to"].queryset = bosses
+        cast(forms.ModelChoiceField, self.fields["reports_to"]).queryset = bosses
         team_ids = [
             client.owner_id,
             client.assistant_id,
             *client.team.values_list("user", flat=True),
         ]
-        self.fields["relationship_owner"].queryset = User.objects.filter(pk__in=team_ids)
+        # No owner or assistant gives a None, which `pk__in` would ignore anyway.
+        team = User.objects.filter(pk__in=[pk for pk in team_ids if pk is not None])
+        cast(forms.ModelChoiceField, self.fields["relationship_owner"]).queryset = team
 
 
 class PresenceForm(BootstrapMixin, forms.ModelForm):
@@ -143,9 +149,9 @@ class TeamMemberForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).exclude(
-            pk__in=client.team.values("user")
-        )
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = User.objects.filter(
+            is_active=True
+        ).exclude(pk__in=client.team.values("user"))
 
 
 class ClientFilterForm(forms.Form):

@@ -1,3 +1,5 @@
+from typing import TypedDict
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,7 +11,15 @@ from simple_history.models import HistoricalRecords
 
 from kam.core.access import client_access_q
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+
+class DecimalSize(TypedDict):
+    """Keyword arguments for DecimalField; a TypedDict so `**MONEY` type-checks."""
+
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: DecimalSize = {"max_digits": 16, "decimal_places": 2}
 
 
 class ClientStatus(models.TextChoices):

@@ -10,8 +10,9 @@ from kam.core.api import Money, Payload, UserRef, patch_schema
 
 from .models import Attitude, ClientStatus, ClientType, DecisionRole
 
-# "" (no role) or one of DecisionRole, as one enum in the OpenAPI schema.
-DecisionRoleOrBlank = Literal[("", *DecisionRole.values)]
+# "" (no role) or one of DecisionRole, as one enum in the OpenAPI schema. Built at runtime from
+# the choices, which mypy cannot follow.
+DecisionRoleOrBlank = Literal[("", *DecisionRole.values)]  # type: ignore[valid-type]
 
 # --- references ----------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -62,7 +64,7 @@ def monthly_purchases(client: Client, months: int = 24, today: dt.date | None = 
     by_month = {row["month"]: row for row in rows}
     result = []
     for first in firsts:
-        row = by_month.get(first, {})
+        row: Mapping[str, Any] = by_month.get(first, {})
         amount = row.get("amount") or Decimal("0")
         cost = row.get("cost")
         result.append(
@@ -133,7 +135,7 @@ def change_history(client: Client, limit: int = 300) -> list[dict]:
             records.select_related("history_user").order_by("id", "history_date", "history_id")
         )
         fields = [f for f in model._meta.fields if f.name not in {"id", "updated_at", "created_at"}]
-        previous = {}
+        previous: dict[int, Any] = {}  # object id -> its latest historical record
         for record in records:
             before = previous.get(record.id)
             changes = []

@@ -69,9 +69,11 @@ def _check_edit(by: User, client: Client) -> None:
 
 def _check_people(client: Client) -> None:
     errors = {}
-    if client.owner_id and client.owner.role not in (Role.KAM, Role.DIRECTOR):
+    owner = client.owner if client.owner_id else None
+    if owner is not None and owner.role not in (Role.KAM, Role.DIRECTOR):
         errors["owner"] = _("The owner must be a key account manager.")
-    if client.assistant_id and client.assistant.role != Role.ASSISTANT:
+    assistant = client.assistant if client.assistant_id else None
+    if assistant is not None and assistant.role != Role.ASSISTANT:
         errors["assistant"] = _("Choose a user with the assistant role.")
     if errors:
         raise ValidationError(errors)
@@ -103,7 +105,8 @@ def client_update(*, by: User, client: Client, reason: str = "", **fields) -> Cl
 
 
 def _check_contact_links(contact: Contact) -> None:
-    if contact.reports_to_id and contact.reports_to.client_id != contact.client_id:
+    manager = contact.reports_to if contact.reports_to_id else None
+    if manager is not None and manager.client_id != contact.client_id:
         raise ValidationError({"reports_to": _("The manager must work at the same client.")})
 
 
@@ -129,7 +132,7 @@ def contact_update(*, by: User, contact: Contact, reason: str = "", **fields) ->
 @transaction.atomic
 def contact_delete(*, by: User, contact: Contact) -> None:
     _check_edit(by, contact.client)
-    contact._history_user = by
+    contact._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     contact.delete()
 
 
@@ -147,7 +150,7 @@ def presence_save(
 @transaction.atomic
 def presence_delete(*, by: User, presence: CompetitorPresence) -> None:
     _check_edit(by, presence.client)
-    presence._history_user = by
+    presence._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     presence.delete()
 
 
@@ -172,7 +175,7 @@ def tender_save(
 @transaction.atomic
 def tender_delete(*, by: User, tender: Tender) -> None:
     _check_edit(by, tender.client)
-    tender._history_user = by
+    tender._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     tender.delete()
 
 
@@ -191,5 +194,5 @@ def team_member_add(
 @transaction.atomic
 def team_member_remove(*, by: User, membership: TeamMembership) -> None:
     _check_edit(by, membership.client)
-    membership._history_user = by
+    membership._history_user = by  # type: ignore[attr-defined]  # read by simple_history
     membership.delete()

@@ -11,7 +11,7 @@ def director_only(request) -> bool:
 
 
 # The admin is the directors' tool: no one else reaches it, whatever their staff flag says.
-admin.site.has_permission = director_only
+admin.site.has_permission = director_only  # type: ignore[method-assign]  # deliberate override
 admin.site.site_header = _("KAM administration")
 admin.site.site_title = _("KAM administration")
 
@@ -44,7 +44,7 @@ class UserAdmin(DirectorAdmin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),  # Optional in the stubs; always set by Django
         (_("KAM"), {"fields": ("role", "language", "assisted_kams")}),
     )
     add_fieldsets = (

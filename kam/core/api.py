@@ -11,6 +11,7 @@
 
 import copy
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -126,15 +127,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
         }.get(exc.status_code, str(exc))
         return respond(request, exc.status_code, message)
 
+    # Ninja types a handler's argument as `Exc | type[Exc]`; it is always passed an instance.
     api.add_exception_handler(AuthenticationError, unauthorized)
-    api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(HttpError, http_error)  # type: ignore[arg-type]
     api.add_exception_handler(PermissionDenied, forbidden)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(
-        DjangoValidationError, lambda r, exc: respond(r, 422, django_error_detail(exc))
+        DjangoValidationError,
+        lambda r, exc: respond(r, 422, django_error_detail(exc)),  # type: ignore[arg-type]
     )
     api.add_exception_handler(
-        RequestValidationError, lambda r, exc: respond(r, 422, request_error_detail(exc))
+        RequestValidationError,
+        lambda r, exc: respond(r, 422, request_error_detail(exc)),  # type: ignore[arg-type]
     )
 
 
@@ -149,7 +153,7 @@ class PageParams(Schema):
 class Pagination(LimitOffsetPagination):
     """``?limit=&offset=``; the response carries ``items`` and the total ``count``."""
 
-    Input = PageParams
+    Input = PageParams  # type: ignore[assignment]  # ninja accepts any Schema as Input
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
@@ -168,13 +172,13 @@ class Payload(Schema):
         return self.model_dump(exclude_unset=True)
 
 
-def patch_schema(schema: type[Payload], name: str, *, exclude: set[str] = frozenset()):
+def patch_schema(schema: type[Payload], name: str, *, exclude: AbstractSet[str] = frozenset()):
     """``schema`` with every field optional: PATCH changes only the fields it sends.
 
     A field that may not be null in ``schema`` may not be null in the patch either: leaving it
     out keeps the value, sending ``null`` is a validation error.
     """
-    fields = {}
+    fields: dict[str, Any] = {}  # (annotation, FieldInfo) pairs for create_model
     for field_name, info in schema.model_fields.items():
         if field_name in exclude:
             continue

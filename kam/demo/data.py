@@ -5,6 +5,8 @@ All company, person and competitor names are invented. Web sites and e-mail addr
 reserved ``.example`` top-level domain so that nothing can ever be sent to a real address.
 """
 
+from typing import TypedDict
+
 # ── Our company ────────────────────────────────────────────────────────────────────────────────
 
 COMPANY = "СтройСнабКомплект"
@@ -938,10 +940,25 @@ NAME_ROOTS = [
 
 # ── Industries ─────────────────────────────────────────────────────────────────────────────────
 
+
+class Industry(TypedDict):
+    label: str
+    name: list[str]
+    legal: list[str]
+    cats: dict[str, float]
+    season: float
+    weight: tuple[int, int]
+    materials_share: float
+    per_employee: float
+    layout: str
+    description: str
+    origin: str
+
+
 # key: label, name template, legal-name template, category weights, season amplitude,
 # weight among clients (non-key, key), materials as a share of the client's revenue,
 # revenue per employee (RUB), description templates, contact layout
-INDUSTRIES = {
+INDUSTRIES: dict[str, Industry] = {
     "developer": {
         "label": "Жилищное строительство (девелопмент)",
         "name": ["ГК «{r}»", "{r} Девелопмент"],

@@ -18,11 +18,13 @@ import random
 import re
 import time
 from bisect import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -44,6 +46,9 @@ from kam.sales import services as sales_services
 from kam.sales.models import Product, SalesLine
 
 from . import data as D
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 DEMO_PASSWORD = "demo"
 CHANGE_REASON = "demo"
@@ -250,7 +255,7 @@ class _ClientPlan:
     initial_status: str = ClientStatus.ACTIVE
     client_type: str = ClientType.NONE
     initial_type: str = ClientType.NONE
-    initial_key: bool | None = None
+    initial_key: bool = False  # always set by plan_clients
     industry: str = ""
     region: str = ""
     city: str = ""
@@ -287,7 +292,15 @@ class _ClientPlan:
 
 
 class _Builder:
-    def __init__(self, *, seed, as_of, n_clients, n_months, out):
+    def __init__(
+        self,
+        *,
+        seed: int,
+        as_of: dt.date,
+        n_clients: int,
+        n_months: int,
+        out: "SupportsWrite[str] | None",
+    ) -> None:
         self.seed, self.as_of, self.n, self.m, self.out = seed, as_of, n_clients, n_months, out
         self.months = _month_list(as_of, n_months)
         self.start_date = dt.date(*self.months[0], 1)
@@ -391,8 +404,8 @@ class _Builder:
         for code, category, (lo, hi), items in D.CATEGORIES:
             order = list(range(len(items)))
             rng.shuffle(order)  # popularity within the category does not follow the list order
-            for n, (name, unit, price) in enumerate(items, start=1):
-                price = _money(price * rng.uniform(0.93, 1.07), 2 if price < 100 else 0)
+            for n, (name, unit, base_price) in enumerate(items, start=1):
+                price = _money(base_price * rng.uniform(0.93, 1.07), 2 if base_price < 100 else 0)
                 margin = rng.uniform(lo, hi)
                 p = _ProductPlan(
                     sku=f"{code}-{n:04d}",
@@ -485,7 +498,9 @@ class _Builder:
         for p in plans:
             territory = D.TERRITORIES[p.kam][1]
             p.region, p.city, p.prefixes = rng.choice(territory)
-            weights = [ind["weight"][1 if p.key else 0] for ind in D.INDUSTRIES.values()]
+            weights: Sequence[int] = [
+                ind["weight"][1 if p.key else 0] for ind in D.INDUSTRIES.values()
+            ]
             p.industry = rng.choices(list(D.INDUSTRIES), weights)[0]
 
         # Key clients' types.
@@ -550,7 +565,8 @@ class _Builder:
         n_lost = max(1, round(n * 0.027))
         n_stopped = max(1, round(n * 0.02))
         n_risk = max(1, round(n * 0.04))
-        lost, stopped = [], []
+        lost: list[_ClientPlan] = []
+        stopped: list[_ClientPlan] = []
         if m >= 5:  # room for 3+ months of silence
             for group, count in ((lost, n_lost), (stopped, n_stopped)):
                 if n_key >= 10 and key_pool:  # one key client in each group
@@ -695,9 +711,14 @@ class _Builder:
                     lines = []
                     for j, w in zip(chosen, weights, strict=True):
                         prod = self.products[j]
-                        risen = prod.old_price is not None and date < self.rise_date
-                        price = prod.old_price if risen else prod.price
-                        cost = prod.old_cost if risen else prod.cost
+                        if (
+                            prod.old_price is not None
+                            and prod.old_cost is not None  # set together with old_price
+                            and date < self.rise_date
+                        ):
+                            price, cost = prod.old_price, prod.old_cost
+                        else:
+                            price, cost = prod.price, prod.cost
                         qty = _quantity(unit * w / float(price * net), prod.digits)
                         amount = (qty * price * net).quantize(CENT, ROUND_HALF_UP)
                         lines.append((j, qty, amount, (qty * cost).quantize(CENT, ROUND_HALF_UP)))
@@ -764,7 +785,7 @@ class _Builder:
             if p.industry == "housing":
                 fill["n"] = rng.randint(40, 260)
             for name, forms in D.PLURALS.items():
-                fill[name] = _plural(fill["n"], forms)
+                fill[name] = _plural(cast(int, fill["n"]), forms)
             p.description = industry["description"].format(**fill)
             origin = industry["origin"].format(**fill)
             milestone = rng.choice(D.HISTORY_MILESTONES).format(
@@ -776,6 +797,7 @@ class _Builder:
                     f"«{rng.choice(competitor_names)}»."
                 )
             else:
+                assert p.created is not None  # set by plan_clients
                 since = (
                     p.created.year
                     if p.start
@@ -851,6 +873,7 @@ class _Builder:
             self.plan_contacts(rng, p)
 
     def plan_contacts(self, rng: random.Random, p: _ClientPlan) -> None:
+        assert p.created is not None  # set by plan_clients
         if p.key:
             layout = D.LAYOUTS[D.INDUSTRIES[p.industry]["layout"]]
             n = rng.randint(4, min(8, len(layout)))
@@ -986,7 +1009,7 @@ class _Builder:
                 list_price=p.old_price or p.price,
                 unit_cost=p.old_cost or p.cost,
             )
-            obj._history_date = self.moment(self.start_date, rng)
+            _backdate(obj, self.moment(self.start_date, rng))
             objs.append(obj)
         for p, obj in zip(self.products, self.bulk(objs, Product), strict=True):
             p.obj = obj
@@ -996,7 +1019,7 @@ class _Builder:
         objs = []
         for name, slug, notes, *_rest in D.COMPETITORS:
             obj = Competitor(name=name, website=f"https://{slug}.example", notes=notes)
-            obj._history_date = self.moment(self.start_date, rng)
+            _backdate(obj, self.moment(self.start_date, rng))
             objs.append(obj)
         self.competitors = self.bulk(objs, Competitor)
 
@@ -1024,7 +1047,7 @@ class _Builder:
                     assistant=self.assistants[p.kam] if p.initial_key else None,
                     parent=None if p.parent is None else self.clients[p.parent].obj,
                 )
-                obj._history_date = p.created
+                _backdate(obj, p.created)
                 objs.append(obj)
             for p, obj in zip(batch, self.bulk(objs, Client), strict=True):
                 p.obj = obj
@@ -1037,12 +1060,13 @@ class _Builder:
                 obj = TeamMembership(
                     client=p.obj, user=self.members[m], function=function, note=note
                 )
-                obj._history_date = p.created
+                _backdate(obj, p.created)
                 objs.append(obj)
         self.bulk(objs, TeamMembership)
 
     def write_contacts(self) -> None:
-        by_function = {mem[3]: i for i, mem in enumerate(D.MEMBERS)}
+        # keyed by str, looked up with a contact's owner_function, which may be None
+        by_function: dict[str | None, int] = {mem[3]: i for i, mem in enumerate(D.MEMBERS)}
         for level in range(4):
             objs, plans = [], []
             for p in self.clients:
@@ -1070,7 +1094,7 @@ class _Builder:
                         last_contact_on=c.last_contact_on,
                         notes=c.notes,
                     )
-                    obj._history_date = c.created
+                    _backdate(obj, c.created)
                     objs.append(obj)
                     plans.append(c)
             if objs:
@@ -1088,13 +1112,13 @@ class _Builder:
                     strength=strength,
                     notes=notes,
                 )
-                obj._history_date = p.created
+                _backdate(obj, p.created)
                 objs.append(obj)
         self.bulk(objs, CompetitorPresence)
 
     def write_sales(self) -> None:
-        clients = [p.obj.pk for p in self.clients]
-        products = [p.obj.pk for p in self.products]
+        clients = [_written(p.obj).pk for p in self.clients]
+        products = [_written(p.obj).pk for p in self.products]
         SalesLine.objects.bulk_create(
             (
                 SalesLine(
@@ -1120,6 +1144,7 @@ class _Builder:
         plans = []
         for _ in range(count):
             p = rng.choices(key, weights)[0]
+            assert p.created is not None  # set by plan_clients
             first = min(max(p.created.date() + dt.timedelta(days=1), self.start_date), self.as_of)
             day = first + dt.timedelta(days=rng.randint(0, max(0, (self.as_of - first).days)))
             layout = layouts.get(D.INDUSTRIES[p.industry]["layout"], "small")
@@ -1156,11 +1181,11 @@ class _Builder:
         for day, p, subject, value, rivals, result, reason in plans:
             kam, assistant = self.kams[p.kam], self.assistants[p.kam]
             tender = Tender(client=p.obj)
-            tender._history_date = self.moment(day, rng)
+            _backdate(tender, self.moment(day, rng))
             opened = result == TenderResult.PENDING
             tender = client_services.tender_save(
                 by=kam,
-                client=p.obj,
+                client=_written(p.obj),
                 tender=tender,
                 competitors=[self.competitors[c] for c in rivals],
                 date=day,
@@ -1171,10 +1196,10 @@ class _Builder:
             )
             if not opened:
                 decided = min(self.as_of, day + dt.timedelta(days=rng.randint(14, 40)))
-                tender._history_date = self.moment(decided, rng)
+                _backdate(tender, self.moment(decided, rng))
                 client_services.tender_save(
                     by=rng.choice([kam, assistant]),
-                    client=p.obj,
+                    client=_written(p.obj),
                     tender=tender,
                     result=result,
                     reason=reason,
@@ -1195,25 +1220,25 @@ class _Builder:
             return self.moment(min(day, self.as_of), rng)
 
         # Prices (R39): the director raises cement and metal prices.
-        for p in self.products:
-            if p.old_price is None:
+        for prod in self.products:
+            if prod.old_price is None:
                 continue
-            p.obj._history_date = when(self.rise_date - dt.timedelta(days=rng.randint(1, 5)))
+            product = _written(prod.obj)
+            _backdate(product, when(self.rise_date - dt.timedelta(days=rng.randint(1, 5))))
             sales_services.product_update(
                 by=self.director,
-                product=p.obj,
-                list_price=p.price,
-                unit_cost=p.cost,
+                product=product,
+                list_price=prod.price,
+                unit_cost=prod.cost,
                 reason=D.PRICE_RISE_REASON.format(date=self.rise_date.strftime(fmt)),
             )
 
         # Clients: scoring, types, risk, loss.
         for p in self.clients:
-            client, kam = p.obj, self.kams[p.kam]
+            client, kam = _written(p.obj), self.kams[p.kam]
             if p.story == "new_key":
-                client._history_date = when(
-                    p.created.date() + dt.timedelta(days=rng.randint(30, 60))
-                )
+                assert p.created is not None  # set by plan_clients
+                _backdate(client, when(p.created.date() + dt.timedelta(days=rng.randint(30, 60))))
                 client_services.client_update(
                     by=self.director,
                     client=client,
@@ -1228,7 +1253,7 @@ class _Builder:
                 day = dt.date(year + 1, 1, rng.randint(20, 31))
                 if day > self.as_of:  # a short history: "last year" is the one before as-of
                     day, year = self.as_of - dt.timedelta(days=rng.randint(10, 30)), 0
-                client._history_date = when(day)
+                _backdate(client, when(day))
                 client_services.client_update(
                     by=self.director,
                     client=client,
@@ -1236,7 +1261,7 @@ class _Builder:
                     client_type=ClientType.BREADWINNER,
                 )
             if p.risk == "at_risk":
-                client._history_date = when(self.as_of - dt.timedelta(days=rng.randint(10, 60)))
+                _backdate(client, when(self.as_of - dt.timedelta(days=rng.randint(10, 60))))
                 client_services.client_update(
                     by=kam,
                     client=client,
@@ -1249,7 +1274,8 @@ class _Builder:
                     status=ClientStatus.AT_RISK,
                 )
             if p.risk == "stopped" and p.status == ClientStatus.AT_RISK:
-                client._history_date = when(p.last_sale + dt.timedelta(days=rng.randint(45, 70)))
+                assert p.last_sale is not None  # stopped and lost clients bought before
+                _backdate(client, when(p.last_sale + dt.timedelta(days=rng.randint(45, 70))))
                 client_services.client_update(
                     by=kam,
                     client=client,
@@ -1257,16 +1283,17 @@ class _Builder:
                     status=ClientStatus.AT_RISK,
                 )
             if p.risk == "lost":
+                assert p.last_sale is not None
                 since = p.last_sale.strftime(fmt)
                 noticed = p.last_sale + dt.timedelta(days=rng.randint(35, 50))
-                client._history_date = when(min(noticed, self.as_of - dt.timedelta(days=1)))
+                _backdate(client, when(min(noticed, self.as_of - dt.timedelta(days=1))))
                 client_services.client_update(
                     by=kam,
                     client=client,
                     reason=D.STOPPED_AT_RISK_REASON.format(date=since),
                     status=ClientStatus.AT_RISK,
                 )
-                client._history_date = when(p.last_sale + dt.timedelta(days=rng.randint(95, 130)))
+                _backdate(client, when(p.last_sale + dt.timedelta(days=rng.randint(95, 130))))
                 client_services.client_update(
                     by=self.director if p.key else kam,
                     client=client,
@@ -1286,11 +1313,11 @@ class _Builder:
             if new == old:
                 continue
             day = self.as_of - dt.timedelta(days=rng.randint(5, 200))
-            contact.obj._history_date = when(day, not_before=contact.created)
+            _backdate(_written(contact.obj), when(day, not_before=contact.created))
             reasons = D.ATTITUDE_DOWN_REASONS if troubled else D.ATTITUDE_UP_REASONS
             client_services.contact_update(
                 by=self.kams[p.kam],
-                contact=contact.obj,
+                contact=_written(contact.obj),
                 reason=_gender(rng.choice(reasons), contact.female),
                 attitude=new,
             )
@@ -1308,10 +1335,10 @@ class _Builder:
             left_on = max(left_on, c.created.date() + dt.timedelta(days=30))
             if left_on >= self.as_of:
                 continue
-            c.obj._history_date = when(left_on + dt.timedelta(days=rng.randint(1, 10)))
+            _backdate(_written(c.obj), when(left_on + dt.timedelta(days=rng.randint(1, 10))))
             client_services.contact_update(
                 by=self.assistants[p.kam],
-                contact=c.obj,
+                contact=_written(c.obj),
                 reason=_gender(rng.choice(D.LEFT_REASONS), c.female),
                 has_left=True,
                 left_on=left_on,
@@ -1319,13 +1346,13 @@ class _Builder:
             )
         for p in rng.sample(key, min(n_key, 2)):
             c = rng.choice(p.contacts)
-            if c.obj.has_left:
+            if _written(c.obj).has_left:
                 continue
             day = self.as_of - dt.timedelta(days=rng.randint(5, 90))
-            c.obj._history_date = when(day, not_before=c.created)
+            _backdate(_written(c.obj), when(day, not_before=c.created))
             client_services.contact_update(
                 by=self.assistants[p.kam],
-                contact=c.obj,
+                contact=_written(c.obj),
                 reason=_gender(D.PHONE_CHANGE_REASON, c.female),
                 phone=f"+7 (9{rng.randint(10, 99)}) {rng.randint(200, 999)}-{rng.randint(10, 99)}-"
                 f"{rng.randint(10, 99)}",
@@ -1356,6 +1383,21 @@ class _Builder:
 
 
 # ── helpers ────────────────────────────────────────────────────────────────────────────────────
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _written(obj: _M | None) -> _M:
+    """The record of a plan: the write_* steps make it before anything reads it."""
+    assert obj is not None, "read before it was written"
+    return obj
+
+
+def _backdate(obj: models.Model, moment: dt.datetime | None) -> None:
+    """Date the audit-history entry that obj's next save (or bulk insert) makes."""
+    # simple_history reads this attribute off the instance; the model does not declare it.
+    obj._history_date = moment  # type: ignore[attr-defined]
 
 
 def _month_list(as_of: dt.date, months: int) -> list[tuple[int, int]]:

@@ -15,6 +15,13 @@ from .kinds.base import Counts, Progress
 BATCH = 100_000
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The table column of a concrete field, given its name or attname."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column is not None
+    return field.column
+
+
 @dataclass(frozen=True)
 class Statement:
     """The pieces of one upsert, named and quoted for the current database."""
@@ -34,8 +41,8 @@ def upsert(
     """Insert or update ``frame`` (columns named by attname) keyed by a unique constraint."""
     meta, quote = model._meta, connection.ops.quote_name
     table = quote(meta.db_table)
-    columns = [quote(meta.get_field(name).column) for name in frame.columns]
-    keys = [quote(meta.get_field(name).column) for name in key]
+    columns = [quote(_column(model, name)) for name in frame.columns]
+    keys = [quote(_column(model, name)) for name in key]
     values = [c for c in columns if c not in keys]
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     conflict = (

@@ -50,7 +50,8 @@ class Tracker:
     def __init__(self, job_id: int, callback: Callback | None = None):
         self.job_id, self.callback = job_id, callback
         self.in_transaction = False
-        self.phase, self.saved_at = None, 0.0
+        self.phase: str | None = None
+        self.saved_at = 0.0
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         if self.callback:

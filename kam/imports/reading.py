@@ -11,6 +11,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TypedDict
 
 import fastexcel
 import polars as pl
@@ -164,8 +165,15 @@ def _sniff_text(head: bytes, *, complete: bool) -> tuple[str, str]:
     return encoding, text
 
 
+class _CsvOptions(TypedDict):
+    separator: str
+    has_header: bool
+    quote_char: str
+    truncate_ragged_lines: bool
+
+
 def _parse_csv(path: Path, separator: str, limit: int | None) -> pl.DataFrame:
-    options = {
+    options: _CsvOptions = {
         "separator": separator,
         "has_header": False,
         "quote_char": '"',

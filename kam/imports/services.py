@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import engine
@@ -26,6 +27,7 @@ def import_job_create(*, by, kind: str, uploaded_file: File) -> ImportJob:
     """
     if not can_import(by, kind):
         raise PermissionDenied(_("You may not import this kind of data."))
+    assert uploaded_file.name is not None  # an upload always has a name
     name = Path(uploaded_file.name).name[:255]
     job = ImportJob(kind=kind, created_by=by, original_name=name)
     try:
@@ -76,14 +78,15 @@ def job_columns(job: ImportJob) -> list[dict]:
     if not job.mapping:
         return []
     mapping = Mapping.from_json(job.mapping)
-    labels = {c.field: c.label for c in KINDS[job.kind].columns}
+    # keyed by field name; looked up with the mapping's fields, None for an ignored header
+    labels: dict[str | None, Promise] = {c.field: c.label for c in KINDS[job.kind].columns}
     return [
         {"header": header, "label": labels.get(name), "repeated": header in mapping.repeated}
         for header, name in zip(mapping.header, mapping.fields, strict=True)
     ]
 
 
-def job_missing(job: ImportJob) -> list[str]:
+def job_missing(job: ImportJob) -> list[Promise]:
     """Labels of the required columns the file lacks."""
     labels = {c.field: c.label for c in KINDS[job.kind].columns}
     return [labels[name] for name in (job.mapping or {}).get("missing", [])]

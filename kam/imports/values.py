@@ -8,7 +8,7 @@ parser runs, so in the importing user's language.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -167,7 +167,9 @@ def _choice_key(word: str) -> str:
     return str(int(word)) if re.fullmatch(r"[+-]?[0-9]+", word) else normalise_word(word)
 
 
-def choice(words: dict[str, object], shown: Iterable, dtype: pl.DataType) -> Parser:
+def choice(
+    words: Mapping[str, object], shown: Iterable, dtype: pl.DataType | type[pl.DataType]
+) -> Parser:
     """An enum given as a code or a label in either language (see :func:`choice_words`).
 
     ``shown`` are the (lazy) labels the error message lists.
@@ -202,7 +204,7 @@ def choice(words: dict[str, object], shown: Iterable, dtype: pl.DataType) -> Par
     return parse
 
 
-def choice_words(choices, extra: dict[str, object]) -> dict[str, object]:
+def choice_words(choices, extra: Mapping[str, object]) -> dict[str, object]:
     """Codes, the labels in every interface language, and ``extra`` synonyms of a choices class.
 
     The labels the "One of: …" hint shows a user are thus always accepted back.
@@ -211,7 +213,7 @@ def choice_words(choices, extra: dict[str, object]) -> dict[str, object]:
     for language, _name in settings.LANGUAGES:
         with override(language):
             words |= {str(label): value for value, label in choices.choices}
-    return words | extra
+    return {**words, **extra}
 
 
 def boolean() -> Parser:

@@ -2,9 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.clients.models import MONEY, Client, ClientOwnedQuerySet
+from kam.clients.models import MONEY, Client, ClientOwnedQuerySet, DecimalSize
 
-QUANTITY = {"max_digits": 16, "decimal_places": 3}
+QUANTITY: DecimalSize = {"max_digits": 16, "decimal_places": 3}
 
 
 class Product(models.Model):

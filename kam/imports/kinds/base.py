@@ -1,8 +1,9 @@
 """What every kind of import shares: the checking context, error frames and audited writes."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import polars as pl
 from django.db import models
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..columns import Column, Mapping
+from ..models import ImportKind
 from ..reading import ROW
 
 ERROR_SCHEMA = {
@@ -119,7 +121,7 @@ class Kind(ABC):
     errors at all.
     """
 
-    name: str
+    name: ImportKind
     columns: list[Column]
 
     @abstractmethod
@@ -206,7 +208,10 @@ def audited_create(model: type[models.Model], objs: list[models.Model], ctx: Con
     bulk_create_with_history(objs, model, batch_size=BATCH, **_audit(ctx))
 
 
-def loops(links: dict[Hashable, Hashable | None], starts: Iterable[Hashable]) -> set[Hashable]:
+_K = TypeVar("_K", bound=Hashable)
+
+
+def loops(links: dict[_K, _K | None], starts: Iterable[_K]) -> set[_K]:
     """The nodes among ``starts`` that lead back to themselves following ``links``."""
     looping = set()
     for start in starts:
@@ -221,8 +226,8 @@ def loops(links: dict[Hashable, Hashable | None], starts: Iterable[Hashable]) ->
 
 
 def create_in_order(
-    items: list[tuple[Hashable, models.Model, Hashable | None]],
-    ids: dict[Hashable, int],
+    items: Sequence[tuple[_K, models.Model, _K | None]],
+    ids: dict[_K, int],
     attname: str,
     save: Callable[[list[models.Model]], None],
 ) -> None:
@@ -237,16 +242,17 @@ def create_in_order(
         if not ready:
             raise RuntimeError("a reference loop slipped through the checks")
         for _key, obj, target in ready:
-            setattr(obj, attname, ids.get(target))
+            setattr(obj, attname, None if target is None else ids.get(target))
         save([obj for _key, obj, _target in ready])
         ids.update((key, obj.pk) for key, obj, _target in ready)
         done = {id(obj) for _key, obj, _target in ready}
         pending = [item for item in pending if id(item[1]) not in done]
 
 
-def fetch(queryset: models.QuerySet, name: str, keys: Iterable) -> list:
+def fetch(queryset: models.QuerySet | models.Manager, name: str, keys: Iterable) -> list:
     """``queryset.filter(<name>__in=keys)`` in slices, below every database's parameter limit."""
-    keys, found = list(keys), []
+    keys = list(keys)
+    found: list = []
     for start in range(0, len(keys), 10_000):
         found += queryset.filter(**{f"{name}__in": keys[start : start + 10_000]})
     return found
@@ -254,9 +260,13 @@ def fetch(queryset: models.QuerySet, name: str, keys: Iterable) -> list:
 
 def one_of(choices) -> Promise:
     """A hint listing a choices class's labels in the reader's language."""
-    return lazy(
-        lambda: _("One of: %(labels)s.") % {"labels": ", ".join(map(str, choices.labels))}, str
-    )()
+    # The stubs type lazy() as returning the function itself; at runtime this is a Promise.
+    return cast(
+        Promise,
+        lazy(
+            lambda: _("One of: %(labels)s.") % {"labels": ", ".join(map(str, choices.labels))}, str
+        )(),
+    )
 
 
 TEXT_HINT = gettext_lazy("Text.")

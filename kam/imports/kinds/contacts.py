@@ -239,7 +239,8 @@ class Contacts(Kind):
         return Plan(records, existing, ids), pl.concat(errors)
 
     def _check_bosses(self, records: list[dict], stored: list[Contact]) -> list[tuple]:
-        bosses = {c.pk: c.external_id for c in stored}
+        # keyed by pk, looked up with reports_to_id, which may be None
+        bosses: dict[int | None, str] = {c.pk: c.external_id for c in stored}
         links = {}
         for c in stored:
             if c.external_id:
@@ -273,9 +274,9 @@ class Contacts(Kind):
         for row in plan.rows:
             if _key(row) not in plan.existing:
                 fields = blank(Contact, row_values(row, plain, present))
-                contact = changes.apply(None, Contact, fields | {"client_id": row["client_id"]})
+                created = changes.apply(None, Contact, fields | {"client_id": row["client_id"]})
                 boss = row.get("reports_to")
-                new.append((_key(row), contact, (row["client_id"], boss) if boss else None))
+                new.append((_key(row), created, (row["client_id"], boss) if boss else None))
         create_in_order(new, plan.ids, "reports_to_id", partial(audited_create, Contact, ctx=ctx))
         for row in plan.rows:
             contact = plan.existing.get(_key(row))

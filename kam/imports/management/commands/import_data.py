@@ -53,7 +53,7 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = gettext_lazy(  # type: ignore[assignment]  # Django renders a lazy help text fine
         "Import a CSV or XLSX file of clients, contacts, products or sales lines. "
         "All or nothing: any bad row and nothing is written; the bad rows are listed."
     )
