@@ -113,26 +113,29 @@ def org_chart(client: Client, include_left: bool = False) -> dict:
     }
 
 
+# Model, kind, and the relations its history rows show (fetched with them, not row by row).
 AUDITED = (
-    (Client, "client"),
-    (Contact, "contact"),
-    (CompetitorPresence, "presence"),
-    (Tender, "tender"),
-    (TeamMembership, "team"),
+    (Client, "client", ("owner", "assistant", "parent")),
+    (Contact, "contact", ("reports_to", "relationship_owner")),
+    (CompetitorPresence, "presence", ("competitor",)),
+    (Tender, "tender", ()),
+    (TeamMembership, "team", ("user",)),
 )
 
 
 def change_history(client: Client, limit: int = 300) -> list[dict]:
     """Every audited change to the client and its dossier, newest first, with field diffs."""
     events = []
-    for model, kind in AUDITED:
+    for model, kind, relations in AUDITED:
         records = (
             model.audit.filter(id=client.pk)
             if model is Client
             else model.audit.filter(client_id=client.pk)
         )
         records = list(
-            records.select_related("history_user").order_by("id", "history_date", "history_id")
+            records.select_related("history_user", *relations).order_by(
+                "id", "history_date", "history_id"
+            )
         )
         fields = [f for f in model._meta.fields if f.name not in {"id", "updated_at", "created_at"}]
         previous: dict[int, Any] = {}  # object id -> its latest historical record

@@ -72,3 +72,24 @@ def test_a_team_member_sees_the_dossier_but_no_edit_buttons(world, login):
     response = login(world.member).get(reverse("clients:detail", args=[world.own.pk]))
     assert response.context["can_edit"] is False
     assert reverse("clients:edit", args=[world.own.pk]).encode() not in response.content
+
+
+def test_the_history_tab_costs_the_same_few_queries_however_long_the_history(
+    world, login, django_assert_max_num_queries
+):
+    from ..access.routes_clients import membership, presence
+
+    boss = make_contact(world.own, full_name="Boss")
+    for n in range(15):
+        contact = make_contact(world.own, full_name=f"P{n}")
+        services.contact_update(
+            by=world.kam, contact=contact, reports_to=boss, relationship_owner=world.kam
+        )
+        presence(world.own)
+    for user in (world.director, world.outsider):
+        membership(world.own, user)
+    client = login(world.kam)
+    url = reverse("clients:history", args=[world.own.pk])
+    with django_assert_max_num_queries(20):
+        response = client.get(url)
+    assert len(response.context["events"]) > 45
