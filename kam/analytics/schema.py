@@ -1,0 +1,52 @@
+"""Column names of every frame the analytics core reads or writes, declared once.
+
+Input: a transactions frame with at least CLIENT, DATE and AMOUNT; optionally COST (or MARGIN),
+PRODUCT, QUANTITY and DOCUMENT. Client ids may be strings or integers; they come back as given.
+"""
+
+# --- transactions (input) ---
+CLIENT = "client_id"
+DATE = "date"
+AMOUNT = "amount"
+COST = "cost"
+MARGIN = "margin"
+PRODUCT = "product"
+QUANTITY = "quantity"
+DOCUMENT = "document"
+
+REQUIRED = (CLIENT, DATE, AMOUNT)
+
+# --- per-client results ---
+VALUE = "value"  # revenue or margin over the analysis window, by the ABC basis
+SHARE = "share"  # the client's share of total value
+CUM_SHARE_ABOVE = "cum_share_above"  # share of the clients ranked above this one
+RANK = "rank"
+ABC = "abc"
+CV = "cv"  # coefficient of variation of monthly amounts (population std / mean)
+XYZ = "xyz"
+MONTHS_OBSERVED = "months_observed"
+
+FIRST_PURCHASE = "first_purchase"
+LAST_PURCHASE = "last_purchase"
+PURCHASE_DAYS = "purchase_days"  # distinct purchase days in the calibration period
+FREQUENCY = "frequency"  # repeat purchase days: purchase_days - 1
+RECENCY = "recency"  # last - first purchase, in the model's time unit
+T = "T"  # as-of - first purchase, in the model's time unit
+MONETARY = "monetary_value"  # mean amount per repeat purchase day (Gamma-Gamma input)
+
+R_SCORE = "r_score"
+F_SCORE = "f_score"
+M_SCORE = "m_score"
+RFM_SEGMENT = "rfm_segment"
+
+TYPICAL_GAP_DAYS = "typical_gap_days"
+SILENCE_DAYS = "silence_days"
+P_ALIVE = "p_alive"
+EXPECTED_PURCHASES = "expected_purchases"
+EXPECTED_SPEND = "expected_spend"
+CLV = "clv"
+RISK = "risk"  # "ok" / "at_risk" / "lost" / "new"
+REASON = "reason"
+
+SCORE = "score"
+SUGGESTED_TYPE = "suggested_type"
