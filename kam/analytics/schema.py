@@ -50,3 +50,10 @@ REASON = "reason"
 
 SCORE = "score"
 SUGGESTED_TYPE = "suggested_type"
+
+# --- backtest (holdout after the as-of date) ---
+ACTUAL_PURCHASES = "actual_purchases"  # distinct purchase days in the holdout
+PREDICTED_AMOUNT = "predicted_amount"  # expected purchases x expected spend
+ACTUAL_AMOUNT = "actual_amount"  # total amount in the holdout
+SCORE_RANK = "score_rank"  # 1 = best key-client score
+CONTRIBUTION_PREFIX = "contribution_"  # contribution_<criterion>, adding up to the score

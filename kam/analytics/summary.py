@@ -1,0 +1,121 @@
+"""The per-client calibration summary consumed by BG/NBD and Gamma-Gamma.
+
+Columns (names in :mod:`kam.analytics.schema`):
+
+``client_id``
+    As given in the input.
+``first_purchase``, ``last_purchase``
+    First and last purchase day in the calibration period (``date <= as_of``).
+``purchase_days``
+    Distinct purchase days in the calibration period (UInt32).
+``frequency``
+    Repeat purchase days: ``purchase_days - 1`` (Int64) — repeat purchases are counted per
+    distinct purchase day, as in Fader, Hardie & Lee (2005).
+``recency``
+    ``(last_purchase - first_purchase)`` in whole days / days per time unit (Float64).
+``T``
+    ``(as_of - first_purchase)`` in whole days / days per time unit (Float64).
+``monetary_value``
+    Mean daily total over the *repeat* purchase days, i.e. excluding the first purchase day
+    (Float64). For clients with ``frequency == 0`` it is **0.0** (not null), as in the usual
+    "lifetimes" convention; Gamma-Gamma must use repeat buyers only (``frequency > 0``).
+
+A *purchase day* is a calendar day on which the client's lines sum to a **positive** amount.
+Days whose lines net to zero or less (returns, corrections) are not purchases: they neither
+start nor extend the client's history. Clients without any purchase day in the calibration
+period are absent from the summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from kam.analytics import schema as s
+from kam.analytics.config import AnalysisConfig
+from kam.analytics.frames import validate_transactions
+from kam.analytics.windows import calibration, days_between, in_units, resolve_as_of
+
+DAY_TOTAL = "day_total"
+
+
+def purchase_days(calibration_tx: pl.DataFrame) -> pl.DataFrame:
+    """One row per client and purchase day: ``client_id``, ``date``, ``day_total``.
+
+    Parameters
+    ----------
+    calibration_tx
+        Validated transactions, already restricted to the calibration period.
+
+    Returns
+    -------
+    pl.DataFrame
+        Only days whose total is positive (see the module docstring). Unordered.
+    """
+    return (
+        calibration_tx.group_by(s.CLIENT, s.DATE)
+        .agg(pl.col(s.AMOUNT).sum().alias(DAY_TOTAL))
+        .filter(pl.col(DAY_TOTAL) > 0)
+    )
+
+
+def summary_from_purchase_days(
+    days: pl.DataFrame, as_of: dt.date, days_per_unit: int
+) -> pl.DataFrame:
+    """The calibration summary from a :func:`purchase_days` frame (see the module docstring)."""
+    per_client = days.group_by(s.CLIENT).agg(
+        pl.col(s.DATE).min().alias(s.FIRST_PURCHASE),
+        pl.col(s.DATE).max().alias(s.LAST_PURCHASE),
+        pl.len().alias(s.PURCHASE_DAYS),
+        pl.col(DAY_TOTAL).sum().alias("_total"),
+        pl.col(DAY_TOTAL).get(pl.col(s.DATE).arg_min()).alias("_first_total"),
+    )
+    frequency = pl.col(s.PURCHASE_DAYS).cast(pl.Int64) - 1
+    return per_client.select(
+        s.CLIENT,
+        s.FIRST_PURCHASE,
+        s.LAST_PURCHASE,
+        pl.col(s.PURCHASE_DAYS).cast(pl.UInt32),
+        frequency.alias(s.FREQUENCY),
+        in_units(
+            days_between(pl.col(s.FIRST_PURCHASE), pl.col(s.LAST_PURCHASE)), days_per_unit
+        ).alias(s.RECENCY),
+        in_units(days_between(pl.col(s.FIRST_PURCHASE), pl.lit(as_of)), days_per_unit).alias(s.T),
+        pl.when(frequency > 0)
+        .then((pl.col("_total") - pl.col("_first_total")) / frequency.cast(pl.Float64))
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias(s.MONETARY),
+    ).sort(s.CLIENT)
+
+
+def calibration_summary(
+    transactions: pl.DataFrame, config: AnalysisConfig | None = None
+) -> pl.DataFrame:
+    """Per-client frequency / recency / T / monetary value over the calibration period.
+
+    Parameters
+    ----------
+    transactions
+        At least ``client_id``, ``date``, ``amount``; lines after the as-of date are ignored.
+    config
+        ``as_of`` (``None`` → last transaction date) and ``time_unit`` are used.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per client with a purchase day, sorted by ``client_id``; columns
+        ``client_id, first_purchase, last_purchase, purchase_days, frequency, recency, T,
+        monetary_value``.
+
+    Raises
+    ------
+    AnalyticsInputError
+        When a required column is missing or malformed.
+    """
+    config = config or AnalysisConfig()
+    tx = validate_transactions(transactions)
+    as_of = resolve_as_of(tx, config.as_of)
+    days = purchase_days(calibration(tx, as_of))
+    return summary_from_purchase_days(days, as_of, config.days_per_unit)
