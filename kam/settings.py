@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kam.clients",
     "kam.sales",
     "kam.imports",
+    "kam.insights",
 ]
 
 MIDDLEWARE = [

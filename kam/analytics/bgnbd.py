@@ -513,8 +513,37 @@ def _bracket_exact(
         g[bad] = np.exp((r + xb[bad]) * np.log1p(-zb[bad])) * hyp2f1(
             r + xb[bad], b + xb[bad], cb[bad], zb[bad]
         )
+        bad = ~np.isfinite(g)
+    if bad.any():
+        # Both scipy forms fail for degenerate fits (a -> 0 with huge r and alpha: nobody seems
+        # to drop out). The transformed series still converges there; sum it directly.
+        zb, cb = np.broadcast_arrays(z, c)
+        g[bad] = np.exp((a - 1.0) * np.log1p(-zb[bad])) * _hyp2f1_series(
+            a + b - 1.0 - r, a - 1.0, cb[bad], zb[bad]
+        )
     result: FloatArray = c / (a - 1.0) * (1.0 - g) + 0.0  # + 0.0 turns -0.0 into 0.0
     return result
+
+
+def _hyp2f1_series(
+    A: float, B: float, C: FloatArray, z: FloatArray, max_terms: int = 20_000
+) -> FloatArray:
+    """``2F1(A, B; C; z)`` by its defining series, for ``0 <= z < 1``, summed until terms vanish.
+
+    Used only where scipy returns a non-finite value: degenerate fits, where ``B`` is close to -1
+    (``a`` close to 0), ``C`` (``b + x``) is large and ``z`` small, so the terms fall off after
+    the first few. It is not a general 2F1: with large ``|A| z / C`` the alternating terms cancel.
+    """
+    term = np.ones_like(z)
+    total = np.ones_like(z)
+    active = np.ones(z.shape, dtype=bool)
+    for k in range(max_terms):
+        term = np.where(active, term * (A + k) * (B + k) / ((C + k) * (k + 1.0)) * z, 0.0)
+        total = total + term
+        active = np.abs(term) > 1e-16 * np.abs(total)
+        if not active.any():
+            break
+    return total
 
 
 def _conditional_bracket(

@@ -406,3 +406,36 @@ def test_simulated_holdout_counts_match_the_conditional_expectation_in_total() -
     for lo, hi in ((0, 1), (1, 3), (3, 7)):
         sel = (sim.frequency >= lo) & (sim.frequency < hi)
         assert predicted[sel].mean() == pytest.approx(sim.holdout_purchases[sel].mean(), rel=0.08)
+
+
+def test_a_degenerate_fit_where_nobody_drops_out_still_predicts_finite_purchases():
+    """Steady buyers drive a -> 0 with huge r and alpha; scipy's 2F1 fails there, the series
+    fallback must give the no-dropout (NBD) limit t * (r + x) / (alpha + T) for the living."""
+    from kam.analytics.bgnbd import BGNBDFit
+
+    fit = BGNBDFit(
+        r=162754.8,
+        alpha=284016.8,
+        a=6.1e-06,
+        b=313.6,
+        log_likelihood=0.0,
+        n_clients=1,
+        converged=True,
+        iterations=1,
+    )
+    x, t_x, T = np.array([50.0, 0.0]), np.array([70.0, 0.0]), np.array([78.0, 78.0])
+    expected = fit.expected_purchases(26.0, x, t_x, T)
+    assert np.all(np.isfinite(expected))
+    np.testing.assert_allclose(expected, 26.0 * (fit.r + x) / (fit.alpha + T), rtol=1e-3)
+
+
+def test_the_series_fallback_agrees_with_scipy_where_scipy_works():
+    from scipy.special import hyp2f1
+
+    from kam.analytics.bgnbd import _hyp2f1_series
+
+    # The regime the fallback serves: large C (b + x), small z (t / (alpha + T + t)).
+    z = np.array([0.0001, 0.01, 0.05, 0.2])
+    c = np.array([300.0, 350.0, 400.0, 2000.0])
+    for a_, b_ in [(-2.7, -0.6), (-1500.0, -0.999994), (0.5, 1.5)]:
+        np.testing.assert_allclose(_hyp2f1_series(a_, b_, c, z), hyp2f1(a_, b_, c, z), rtol=1e-9)

@@ -1,0 +1,217 @@
+"""One analysis run: every step of the core over one transactions frame.
+
+The CLI (`kam analyze`), `kam recompute` and the API all call :func:`analyze`; it is the single
+place that decides how the steps fit together.
+"""
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from . import abc_xyz, bgnbd, clv, gamma_gamma, pareto, rfm, rhythm, scoring, summary
+from . import schema as s
+from .backtest import BacktestResult, backtest, holdout_periods, predict_holdout
+from .config import AnalysisConfig
+from .frames import validate_transactions
+from .windows import analysis_window, resolve_as_of, split
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything one run produces.
+
+    Attributes
+    ----------
+    config
+        The configuration used, with ``as_of`` resolved.
+    window
+        First and last day of the ABC/XYZ analysis window.
+    clients
+        One row per client with a transaction up to as-of: the columns of
+        :mod:`kam.analytics.schema` (classes, RFM, rhythm and risk, model predictions, score).
+    matrix
+        The ABC-XYZ matrix (see :func:`kam.analytics.abc_xyz.abc_xyz_matrix`).
+    pareto
+        The concentration curve; ``top20_share`` is the share of value of the top 20 %.
+    bgnbd, gamma_gamma
+        The fitted models, or ``None`` with the reason in ``model_error``.
+    backtest
+        The holdout comparison when transactions extend past as-of, else ``None``.
+    timings
+        Seconds spent in each step.
+    """
+
+    config: AnalysisConfig
+    window: tuple[dt.date, dt.date]
+    clients: pl.DataFrame
+    matrix: pl.DataFrame
+    pareto: pl.DataFrame
+    top20_share: float
+    bgnbd: bgnbd.BGNBDFit | None
+    gamma_gamma: gamma_gamma.GammaGammaFit | None
+    model_error: str | None
+    backtest: BacktestResult | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def analyze(
+    transactions: pl.DataFrame,
+    config: AnalysisConfig | None = None,
+    *,
+    attributes: pl.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Run the whole engine.
+
+    Parameters
+    ----------
+    transactions
+        ``client_id``, ``date``, ``amount`` and optionally ``cost`` or ``margin``.
+    config
+        Parameters; ``as_of=None`` means the last transaction date.
+    attributes
+        Optional per-client attributes for scoring (``client_id`` plus e.g. ``potential``,
+        ``is_leader``, ``is_expert``).
+    progress
+        Called with the name of each step as it starts (for progress bars).
+
+    Raises
+    ------
+    kam.analytics.frames.AnalyticsInputError
+        When a required column is missing or malformed.
+    """
+    config = config or AnalysisConfig()
+    timings: dict[str, float] = {}
+
+    def step(name: str):
+        if progress:
+            progress(name)
+        timings[name] = time.perf_counter()
+
+    def done(name: str) -> None:
+        timings[name] = time.perf_counter() - timings[name]
+
+    step("validate")
+    tx = validate_transactions(transactions, need_margin=config.abc_by == "margin")
+    config = dataclasses.replace(config, as_of=resolve_as_of(tx, config.as_of))
+    assert config.as_of is not None  # resolved just above
+    calibration, holdout = split(tx, config.as_of)
+    done("validate")
+
+    step("abc_xyz")
+    classes = abc_xyz.abc_xyz(calibration, config)
+    matrix = abc_xyz.abc_xyz_matrix(classes)
+    curve = pareto.pareto_curve(classes.select(s.CLIENT, s.VALUE))
+    top20 = pareto.top_share(classes.select(s.CLIENT, s.VALUE))
+    done("abc_xyz")
+
+    step("summary")
+    per_client = summary.calibration_summary(calibration, config)
+    done("summary")
+
+    step("models")
+    fit_bg, fit_gg, model_error = _fit_models(per_client)
+    predictions = (
+        clv.predict(per_client, fit_bg, fit_gg, config) if fit_bg is not None else per_client
+    )
+    done("models")
+
+    step("rfm")
+    segments = rfm.rfm(calibration, config)
+    done("rfm")
+
+    step("rhythm")
+    alive = predictions.select(s.CLIENT, s.P_ALIVE) if fit_bg is not None else None
+    risks = rhythm.rhythm(calibration, config, p_alive=alive)
+    done("rhythm")
+
+    step("scoring")
+    scores = scoring.score_clients(calibration, config, attributes)
+    done("scoring")
+
+    step("backtest")
+    checked = None
+    if fit_bg is not None and holdout.height:
+        end = holdout[s.DATE].max()
+        assert isinstance(end, dt.date)
+        periods = holdout_periods(config.as_of, end, config)
+        predicted = predict_holdout(per_client, fit_bg, fit_gg, periods)
+        checked = backtest(predicted, holdout, as_of=config.as_of, holdout_end=end, periods=periods)
+    done("backtest")
+
+    step("combine")
+    clients = _combine(calibration, predictions, classes, segments, risks, scores)
+    done("combine")
+    return AnalysisResult(
+        config=config,
+        window=analysis_window(config.as_of, config.window_months),
+        clients=clients,
+        matrix=matrix,
+        pareto=curve,
+        top20_share=top20,
+        bgnbd=fit_bg,
+        gamma_gamma=fit_gg,
+        model_error=model_error,
+        backtest=checked,
+        timings=timings,
+    )
+
+
+def _fit_models(
+    per_client: pl.DataFrame,
+) -> tuple[bgnbd.BGNBDFit | None, gamma_gamma.GammaGammaFit | None, str | None]:
+    """Fit both models; a fit the data cannot support is reported, not raised."""
+    try:
+        fit_bg = bgnbd.fit_frame(per_client)
+    except bgnbd.ModelFitError as error:
+        return None, None, f"BG/NBD: {error}"
+    try:
+        fit_gg = gamma_gamma.fit_frame(per_client, drop_nonpositive=True)
+    except bgnbd.ModelFitError as error:
+        return fit_bg, None, f"Gamma-Gamma: {error}"
+    return fit_bg, fit_gg, None
+
+
+def _combine(
+    calibration: pl.DataFrame,
+    predictions: pl.DataFrame,
+    classes: pl.DataFrame,
+    segments: pl.DataFrame,
+    risks: pl.DataFrame,
+    scores: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per client seen up to as-of; each step contributes only the columns it owns."""
+    ids = calibration.select(s.CLIENT).unique()
+    owned = [
+        predictions,
+        classes.select(
+            s.CLIENT,
+            s.VALUE,
+            s.RANK,
+            s.SHARE,
+            s.CUM_SHARE_ABOVE,
+            s.ABC,
+            s.MONTHS_OBSERVED,
+            s.CV,
+            s.XYZ,
+        ),
+        segments.select(s.CLIENT, s.R_SCORE, s.F_SCORE, s.M_SCORE, s.RFM_SEGMENT),
+        risks.select(s.CLIENT, s.TYPICAL_GAP_DAYS, s.SILENCE_DAYS, s.RISK, s.REASON),
+        scores.select(
+            s.CLIENT,
+            s.SCORE,
+            s.SCORE_RANK,
+            s.SUGGESTED_TYPE,
+            pl.col(f"^{s.CONTRIBUTION_PREFIX}.*$"),
+        ),
+    ]
+    combined = ids
+    for frame in owned:
+        combined = combined.join(frame, on=s.CLIENT, how="left")
+    return combined.sort(s.RANK, s.CLIENT, nulls_last=True)
