@@ -24,13 +24,14 @@ Everything is vectorised over customers; fitting aggregates identical ``(x, t_x,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from kam.analytics import schema as s
@@ -408,39 +409,11 @@ def fit(
     mean_weights = weights / n
     groups = _by_x(ux)
 
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        params = np.exp(theta)
-        ll, grad = _loglik_and_grad(params, ux, utx, uT, mean_weights, groups)
-        value = -ll + penalty * float(theta @ theta)
-        gradient = -grad * params + 2.0 * penalty * theta
-        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
-            return 1e300, np.zeros(4)
-        return value, gradient
+    def loglik(params: FloatArray) -> tuple[float, FloatArray]:
+        return _loglik_and_grad(params, ux, utx, uT, mean_weights, groups)
 
-    starts = (
-        (1.0, 1.0, 1.0, 1.0),
-        (0.5, 0.5, 0.8, 2.5),
-        (2.0, 2.0, 0.5, 5.0),
-    )
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
-    best = None
-    for start in starts:
-        res = minimize(
-            objective,
-            np.log(np.asarray(start)),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-8},
-        )
-        ok = bool(res.success) or _stationary(res.x, res.jac, bounds)
-        ok = ok and bool(np.isfinite(res.fun)) and res.fun < 1e299
-        if best is None or (ok and not best[1]) or (ok == best[1] and res.fun < best[0].fun):
-            best = (res, ok)
-        if ok:
-            break
-    assert best is not None
-    res, ok = best
+    starts = ((1.0, 1.0, 1.0, 1.0), (0.5, 0.5, 0.8, 2.5), (2.0, 2.0, 0.5, 5.0))
+    res, ok = maximise_in_log_space(loglik, starts, penalty=penalty, max_iter=max_iter)
     if not ok and raise_on_failure:
         raise ModelFitError(f"BG/NBD maximum-likelihood fit did not converge: {res.message}")
     r, alpha, a, b = (float(v) for v in np.exp(res.x))
@@ -456,6 +429,57 @@ def fit(
         converged=ok,
         iterations=int(res.nit),
     )
+
+
+def maximise_in_log_space(
+    loglik: Callable[[FloatArray], tuple[float, FloatArray]],
+    starts: Sequence[Sequence[float]],
+    *,
+    penalty: float = 0.0,
+    max_iter: int = 500,
+) -> tuple[OptimizeResult, bool]:
+    """Maximise a (mean) log-likelihood of positive parameters, optimising their logarithms.
+
+    ``loglik(params)`` returns the log-likelihood and its gradient with respect to ``params``.
+    L-BFGS-B runs from each start in turn until one converges (projected-gradient test), with
+    the log-parameters bounded by :data:`LOG_BOUND` and an optional L2 ``penalty`` on them.
+    Shared by the BG/NBD and Gamma-Gamma fits.
+
+    Returns
+    -------
+    tuple
+        The best scipy result (``x`` holds the log-parameters) and whether it converged.
+    """
+    size = len(starts[0])
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        params = np.exp(theta)
+        ll, grad = loglik(params)
+        value = -ll + penalty * _dot(theta, theta)
+        gradient = -grad * params + 2.0 * penalty * theta
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            return 1e300, np.zeros(size)
+        return value, gradient
+
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * size
+    best: tuple[OptimizeResult, bool] | None = None
+    for start in starts:
+        res = minimize(
+            objective,
+            np.log(np.asarray(start, dtype=np.float64)),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-8},
+        )
+        ok = bool(res.success) or _stationary(res.x, res.jac, bounds)
+        ok = ok and bool(np.isfinite(res.fun)) and res.fun < 1e299
+        if best is None or (ok and not best[1]) or (ok == best[1] and res.fun < best[0].fun):
+            best = (res, ok)
+        if ok:
+            break
+    assert best is not None  # starts is never empty
+    return best
 
 
 def _stationary(theta: FloatArray, jac: FloatArray, bounds: list[tuple[float, float]]) -> bool:

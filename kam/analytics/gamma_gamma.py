@@ -30,11 +30,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
 
 from kam.analytics import schema as s
-from kam.analytics.bgnbd import LOG_BOUND, MIN_CLIENTS, ModelFitError, _dot, aggregate_rows
+from kam.analytics.bgnbd import (
+    MIN_CLIENTS,
+    ModelFitError,
+    _dot,
+    aggregate_rows,
+    maximise_in_log_space,
+)
 from kam.analytics.frames import require_columns
 
 FloatArray = NDArray[np.float64]
@@ -241,34 +246,11 @@ def fit(
     (ux, um), weights = aggregate_rows(x, m / scale)
     mean_weights = weights / n
 
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        params = np.exp(theta)
-        ll, grad = _loglik_and_grad(params, ux, um, mean_weights)
-        value = -ll + penalty * float(theta @ theta)
-        gradient = -grad * params + 2.0 * penalty * theta
-        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
-            return 1e300, np.zeros(3)
-        return value, gradient
+    def loglik(params: FloatArray) -> tuple[float, FloatArray]:
+        return _loglik_and_grad(params, ux, um, mean_weights)
 
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * 3
-    best = None
-    for start in ((1.0, 2.0, 1.0), (5.0, 4.0, 3.0), (0.5, 1.5, 0.5)):
-        res = minimize(
-            objective,
-            np.log(np.asarray(start)),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": max_iter, "ftol": 1e-13, "gtol": 1e-8},
-        )
-        ok = bool(res.success) or bool(np.max(np.abs(res.jac)) < 1e-4)
-        ok = ok and bool(np.isfinite(res.fun)) and res.fun < 1e299
-        if best is None or (ok and not best[1]) or (ok == best[1] and res.fun < best[0].fun):
-            best = (res, ok)
-        if ok:
-            break
-    assert best is not None
-    res, ok = best
+    starts = ((1.0, 2.0, 1.0), (5.0, 4.0, 3.0), (0.5, 1.5, 0.5))
+    res, ok = maximise_in_log_space(loglik, starts, penalty=penalty, max_iter=max_iter)
     if not ok and raise_on_failure:
         raise ModelFitError(f"Gamma-Gamma maximum-likelihood fit did not converge: {res.message}")
     p, q, gamma = (float(v) for v in np.exp(res.x))

