@@ -202,7 +202,7 @@ def _combine(
             s.XYZ,
         ),
         segments.select(s.CLIENT, s.R_SCORE, s.F_SCORE, s.M_SCORE, s.RFM_SEGMENT),
-        risks.select(s.CLIENT, s.TYPICAL_GAP_DAYS, s.SILENCE_DAYS, s.RISK, s.REASON),
+        risks.select(s.CLIENT, s.TYPICAL_GAP_DAYS, s.SILENCE_DAYS, s.RHYTHM_FLAG, s.RISK, s.REASON),
         scores.select(
             s.CLIENT,
             s.SCORE,

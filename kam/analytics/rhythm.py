@@ -140,6 +140,11 @@ def flag(per_client: pl.DataFrame, config: AnalysisConfig) -> pl.DataFrame:
         )
     )
     silence_text = pl.col(s.SILENCE_DAYS).cast(pl.String)
+    silence_days = (
+        pl.when(pl.col(s.SILENCE_DAYS) == 1)
+        .then(pl.lit("1 day"))
+        .otherwise(pl.format("{} days", silence_text))
+    )
     rhythm_text = pl.format(
         "usually every {} days ({}× the usual gap)",
         _number(gap),
@@ -147,8 +152,8 @@ def flag(per_client: pl.DataFrame, config: AnalysisConfig) -> pl.DataFrame:
     )
     opening = (
         pl.when(pl.col(s.RISK) == "ok")
-        .then(pl.format("Last purchase {} days ago", silence_text))
-        .otherwise(pl.format("No purchase for {} days", silence_text))
+        .then(pl.format("Last purchase {} ago", silence_days))
+        .otherwise(pl.format("No purchase for {}", silence_days))
     )
     percent = (prob * 100).round(0).cast(pl.Int64).cast(pl.String)
     model_text = (
@@ -162,7 +167,7 @@ def flag(per_client: pl.DataFrame, config: AnalysisConfig) -> pl.DataFrame:
     )
     reason = (
         pl.when(base == "new")
-        .then(pl.format("Only one purchase day so far, {} days ago; no rhythm yet", silence_text))
+        .then(pl.format("Only one purchase day so far, {} ago; no rhythm yet", silence_days))
         .otherwise(pl.concat_str(opening, pl.lit("; "), rhythm_text, model_text))
     )
     return (
@@ -176,6 +181,7 @@ def flag(per_client: pl.DataFrame, config: AnalysisConfig) -> pl.DataFrame:
             s.TYPICAL_GAP_DAYS,
             s.SILENCE_DAYS,
             s.P_ALIVE,
+            pl.col("_rhythm").alias(s.RHYTHM_FLAG),
             s.RISK,
             s.REASON,
         )

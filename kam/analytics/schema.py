@@ -46,6 +46,7 @@ EXPECTED_PURCHASES = "expected_purchases"
 EXPECTED_SPEND = "expected_spend"
 CLV = "clv"
 RISK = "risk"  # "ok" / "at_risk" / "lost" / "new"
+RHYTHM_FLAG = "rhythm_flag"  # the flag from the purchase rhythm alone, before P(alive)
 REASON = "reason"
 
 SCORE = "score"
