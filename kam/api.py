@@ -10,6 +10,7 @@ from kam.clients.api import router as clients_router
 from kam.core.api import install_error_handlers
 from kam.core.api_auth import api_auth
 from kam.core.api_auth import router as tokens_router
+from kam.insights.api import router as insights_router
 from kam.sales.api import router as sales_router
 
 
@@ -33,3 +34,4 @@ install_error_handlers(api)
 api.add_router("/", tokens_router)
 api.add_router("/", clients_router)
 api.add_router("/", sales_router)
+api.add_router("/", insights_router)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/", include("kam.clients.urls")),
     path("products/", include("kam.sales.urls")),
     path("imports/", include("kam.imports.urls")),
+    path("analytics/", include("kam.insights.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.forms import BootstrapMixin, DateInput
 from kam.core.models import Role, User
+from kam.insights.models import segment_choices
 
 from . import services
 from .models import (
@@ -193,6 +194,29 @@ class ClientFilterForm(forms.Form):
         label=_("KAM"), required=False, empty_label=_("Any KAM"), queryset=User.objects.none()
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
+    # Analytics (kam.insights): the latest snapshot, reached through client.analytics.
+    abc = forms.ChoiceField(
+        label=_("ABC"),
+        required=False,
+        choices=[("", _("Any ABC")), ("A", "A"), ("B", "B"), ("C", "C")],
+    )
+    xyz = forms.ChoiceField(
+        label=_("XYZ"),
+        required=False,
+        choices=[("", _("Any XYZ")), ("X", "X"), ("Y", "Y"), ("Z", "Z"), ("new", _("new"))],
+    )
+    rfm_segment = forms.ChoiceField(label=_("RFM segment"), required=False)
+    risk = forms.ChoiceField(
+        label=_("Risk"),
+        required=False,
+        choices=[
+            ("", _("Any risk")),
+            ("ok", _("OK")),
+            ("at_risk", _("At risk")),
+            ("lost", _("Lost")),
+            ("new", _("New")),
+        ],
+    )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 
     def __init__(self, *args, clients, **kwargs):
@@ -202,6 +226,8 @@ class ClientFilterForm(forms.Form):
         ).order_by("last_name", "first_name")
         regions = clients.exclude(region="").values_list("region", flat=True).distinct()
         self.fields["region"].choices = [("", _("Any region")), *((r, r) for r in sorted(regions))]
+        # Segment names come from the analytics core, in the active language.
+        self.fields["rfm_segment"].choices = [("", _("Any RFM segment")), *segment_choices()]
         for name, field in self.fields.items():
             css = (
                 "form-select form-select-sm"
@@ -233,4 +259,7 @@ class ClientFilterForm(forms.Form):
             clients = clients.filter(owner=data["owner"])
         if data["region"]:
             clients = clients.filter(region=data["region"])
+        for field in ("abc", "xyz", "rfm_segment", "risk"):
+            if data[field]:
+                clients = clients.filter(**{f"analytics__{field}": data[field]})
         return clients.order_by(self.SORTS.get(data["sort"] or "name", "name"), "pk")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import run_service
+from kam.insights.models import ClientAnalytics
 
 from . import selectors, services
 from .forms import (
@@ -68,7 +69,7 @@ def form_page(request, form, *, title, cancel_url, client=None, submit=None):
 
 
 def filtered_clients(request):
-    clients = selectors.client_list_queryset(request.user)
+    clients = selectors.client_list_queryset(request.user).select_related("analytics")
     form = ClientFilterForm(request.GET or None, clients=clients)
     return form, form.apply(clients) if form.is_bound else clients.order_by("name", "pk")
 
@@ -180,6 +181,7 @@ def client_detail(request, pk: int):
         key_people=key_people,
         revenue_12m=revenue,
         subsidiaries=subsidiaries,
+        analytics=ClientAnalytics.objects.filter(client=client).first(),
     )
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from .columns import Mapping
 from .kinds import KINDS
 from .kinds.base import ERROR_SCHEMA, Context, Kind, no_errors
-from .models import ImportJob, ImportPhase, ImportStatus
+from .models import ImportJob, ImportKind, ImportPhase, ImportStatus
 from .reading import EXTRA, ROW, RefusedFile, Table, read_table
 
 logger = logging.getLogger(__name__)
@@ -192,6 +192,18 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
             unchanged_count=counts.unchanged,
             **summary,
         )
+    if job.kind == ImportKind.SALES:
+        _enqueue_recompute(job)
+
+
+def _enqueue_recompute(job: ImportJob) -> None:
+    """New sales change every client's classes: queue an analytics recompute (kam.insights)."""
+    from kam.insights.tasks import recompute_task  # insights reads sales; imports only nudges it
+
+    try:
+        recompute_task.enqueue(job.created_by_id)
+    except Exception:  # the import has committed; a failed recompute must not undo its status
+        logger.exception("could not recompute analytics after import %s", job.pk)
 
 
 def _finish(job: ImportJob, status: str, **fields) -> None:

@@ -1,0 +1,107 @@
+"""API schemas of the analytics snapshot. Client classes are company-wide; the list is not."""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Literal
+
+from ninja import Field, FilterSchema, Schema
+
+from kam.analytics.rfm import SEGMENT_LABELS
+from kam.clients.schemas import ClientRef
+from kam.core.api import Money
+
+# One enum in the OpenAPI schema, built at runtime from the core's segment keys (which mypy
+# cannot follow, so it sees a plain string).
+if TYPE_CHECKING:
+    Segment = str
+else:
+    Segment = Literal[tuple(SEGMENT_LABELS)]
+AbcClass = Literal["A", "B", "C"]
+XyzClass = Literal["X", "Y", "Z", "new"]
+RiskLevel = Literal["ok", "at_risk", "lost", "new"]
+
+
+class ClientAnalyticsOut(Schema):
+    client: ClientRef
+    computed_at: dt.datetime
+    as_of: dt.date
+    abc: AbcClass | None = Field(description="Null when the client had no sales in the window.")
+    xyz: XyzClass | None
+    cell_reading: str = Field(description="The standard reading of the ABC-XYZ cell.")
+    value: Money = Field(description="Revenue over the analysis window (12 months).")
+    share: float | None = Field(description="Share of the company's total value, 0–1.")
+    cv: float | None = Field(description="Coefficient of variation of monthly amounts.")
+    r_score: int | None
+    f_score: int | None
+    m_score: int | None
+    rfm_segment: Segment | None
+    rfm_segment_label: str
+    typical_gap_days: float | None
+    silence_days: int | None
+    p_alive: float | None = Field(description="BG/NBD probability the client is still active.")
+    expected_purchases: float | None = Field(description="Purchase days expected over the horizon.")
+    expected_spend: Money | None = Field(description="Gamma-Gamma expected spend per purchase.")
+    clv: Money | None = Field(description="Discounted lifetime value over the horizon.")
+    risk: RiskLevel | None
+    reason: str
+    score: float | None = Field(description="Key-client score, 0–100.")
+    score_rank: int | None
+    suggested_type: str
+
+    @staticmethod
+    def resolve_abc(obj):
+        return obj.abc or None
+
+    @staticmethod
+    def resolve_xyz(obj):
+        return obj.xyz or None
+
+    @staticmethod
+    def resolve_rfm_segment(obj):
+        return obj.rfm_segment or None
+
+    @staticmethod
+    def resolve_rfm_segment_label(obj) -> str:
+        return obj.segment_label
+
+    @staticmethod
+    def resolve_risk(obj):
+        return obj.risk or None
+
+
+class ClientAnalyticsFilter(FilterSchema):
+    abc: AbcClass | None = None
+    xyz: XyzClass | None = None
+    rfm_segment: Segment | None = None
+    risk: RiskLevel | None = None
+
+
+class MatrixCell(Schema):
+    abc: str
+    xyz: str
+    clients: int
+    client_share: float | None
+    value_share: float | None
+
+
+class RunOut(Schema):
+    """The latest recompute, company-wide. It names no client."""
+
+    id: int
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    as_of: dt.date | None
+    window_start: dt.date | None
+    window_end: dt.date | None
+    clients: int
+    lines: int
+    top20_share: float | None
+    models: dict = Field(description="{bgnbd, gamma_gamma, model_error, time_unit, horizon}")
+    matrix: list[MatrixCell]
+    pareto: list[list[float]] = Field(description="(share of clients, share of value) points.")
+    backtest: dict
+    timings: dict
+
+    @staticmethod
+    def resolve_models(obj) -> dict:
+        return obj.models_json

@@ -1,0 +1,220 @@
+"""The Analytics page, its export and the director's "Recompute now".
+
+Classes come from the company-wide snapshot; every count, list and curve here is limited to the
+clients the user may see (R38). Nothing on the page names a client the user may not see.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
+from kam.analytics.rfm import SEGMENT_GRID
+from kam.clients.models import Client
+from kam.core.exports import xlsx_response
+
+from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus, segment_label
+from .services import pareto_points
+from .tasks import recompute_task
+
+AT_RISK_LIMIT = 50
+
+
+def visible_snapshots(user):
+    return ClientAnalytics.objects.visible_to(user)
+
+
+def matrix_cells(snapshots) -> tuple[list[dict], int, Decimal]:
+    """Counts and value shares per ABC-XYZ cell, over the given (visible) snapshot rows."""
+    rows = (
+        snapshots.exclude(abc="")
+        .values("abc", "xyz")
+        .annotate(clients=Count("pk"), value=Sum("value"))
+        .order_by()
+    )
+    found = {(r["abc"], r["xyz"]): r for r in rows}
+    total_clients = int(sum(r["clients"] for r in found.values()))
+    total_value = Decimal(sum((max(r["value"] or 0, 0) for r in found.values()), Decimal("0")))
+    cells = []
+    for abc in ABC_CLASSES:
+        for xyz in XYZ_CLASSES:
+            row = found.get((abc, xyz), {})
+            value = row.get("value") or Decimal("0")
+            cells.append(
+                {
+                    "abc": abc,
+                    "xyz": xyz,
+                    "clients": row.get("clients", 0),
+                    "value_share": float(max(value, 0) / total_value) if total_value else 0.0,
+                }
+            )
+    return cells, total_clients, total_value
+
+
+def rfm_grid(snapshots) -> list[dict]:
+    rows = (
+        snapshots.exclude(r_score=None)
+        .values("r_score", "f_score")
+        .annotate(clients=Count("pk"))
+        .order_by()
+    )
+    found = {(r["r_score"], r["f_score"]): r["clients"] for r in rows}
+    return [
+        {
+            "r": r,
+            "f": f,
+            "clients": found.get((r, f), 0),
+            "segment": segment_label(SEGMENT_GRID[10 * r + f]),
+        }
+        for r in range(1, 6)
+        for f in range(1, 6)
+    ]
+
+
+def visible_pareto(user, run: AnalyticsRun | None, snapshots) -> tuple[list, float | None]:
+    """The director sees the company curve of the run; others the curve of their own clients,
+    computed from their snapshot values (no names, only shares)."""
+    if user.is_director and run is not None:
+        return run.pareto, run.top20_share
+    values = [
+        max(float(v), 0.0) for v in snapshots.order_by("-value").values_list("value", flat=True)
+    ]
+    total = sum(values)
+    if not values or total <= 0:
+        return [], None
+    n = len(values)
+    running, xs, ys = 0.0, [], []
+    for rank, value in enumerate(values, start=1):
+        running += value
+        xs.append(rank / n)
+        ys.append(running / total)
+    top = max(1, round(0.2 * n))
+    return pareto_points(xs, ys), ys[top - 1]
+
+
+@login_required
+def overview(request):
+    user = request.user
+    latest = AnalyticsRun.objects.select_related("triggered_by").first()
+    run = AnalyticsRun.objects.filter(status=RunStatus.SUCCEEDED).first()
+    snapshots = visible_snapshots(user)
+    cells, classified, total_value = matrix_cells(snapshots)
+    grid = rfm_grid(snapshots)
+    curve, top20 = visible_pareto(user, run, snapshots)
+    at_risk = list(
+        snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST])
+        .select_related("client")
+        .order_by("-value", "client__name")[:AT_RISK_LIMIT]
+    )
+    at_risk_count = snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST]).count()
+    chart = {
+        "abc": list(ABC_CLASSES),
+        "xyz": [x if x != "new" else _("new") for x in XYZ_CLASSES],
+        "xyz_keys": list(XYZ_CLASSES),
+        "cells": cells,
+        "rfm": grid,
+        "pareto": curve,
+        "clients_url": reverse("clients:list"),
+        "labels": {
+            "clients": _("clients"),
+            "value_share": _("share of value"),
+            "client_share": _("Share of clients"),
+            "cum_value": _("Cumulative share of value"),
+            "recency": _("Recency score (5 = most recent)"),
+            "frequency": _("Frequency score (5 = most frequent)"),
+        },
+    }
+    return render(
+        request,
+        "insights/overview.html",
+        {
+            "nav": "analytics",
+            "latest": latest,
+            "run": run,
+            "chart": chart,
+            "classified": classified,
+            "total_value": total_value,
+            "top20_percent": None if top20 is None else top20 * 100,
+            "at_risk": at_risk,
+            "at_risk_count": at_risk_count,
+            "at_risk_limit": AT_RISK_LIMIT,
+            "is_director": user.is_director,
+            "backtest": sorted((run.backtest or {}).items()) if run and user.is_director else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def recompute_now(request):
+    if not request.user.is_director:
+        raise PermissionDenied
+    recompute_task.enqueue(request.user.pk)
+    messages.success(request, _("Recompute started; the figures update when it finishes."))
+    return redirect("insights:overview")
+
+
+EXPORT_FIELDS = (
+    (gettext_lazy("ERP code"), lambda a: a.client.erp_code),
+    (gettext_lazy("Name"), lambda a: a.client.name),
+    (gettext_lazy("Owner KAM"), lambda a: str(a.client.owner)),
+    (gettext_lazy("ABC"), lambda a: a.abc),
+    (gettext_lazy("XYZ"), lambda a: a.get_xyz_display() if a.xyz else ""),
+    (gettext_lazy("Value"), lambda a: a.value),
+    (gettext_lazy("Share of value"), lambda a: a.share),
+    (gettext_lazy("Coefficient of variation"), lambda a: a.cv),
+    (gettext_lazy("R"), lambda a: a.r_score),
+    (gettext_lazy("F"), lambda a: a.f_score),
+    (gettext_lazy("M"), lambda a: a.m_score),
+    (gettext_lazy("RFM segment"), lambda a: a.segment_label),
+    (gettext_lazy("Typical gap, days"), lambda a: a.typical_gap_days),
+    (gettext_lazy("Silence, days"), lambda a: a.silence_days),
+    (gettext_lazy("Probability alive"), lambda a: a.p_alive),
+    (gettext_lazy("Expected purchases"), lambda a: a.expected_purchases),
+    (gettext_lazy("Expected spend"), lambda a: a.expected_spend),
+    (gettext_lazy("Lifetime value"), lambda a: a.clv),
+    (gettext_lazy("Risk"), lambda a: a.get_risk_display() if a.risk else ""),
+    (gettext_lazy("Reason"), lambda a: a.reason_display),
+    (gettext_lazy("Score"), lambda a: a.score),
+    (gettext_lazy("Score rank"), lambda a: a.score_rank),
+    (gettext_lazy("Suggested type"), lambda a: a.suggested_type_label),
+    (gettext_lazy("As of"), lambda a: a.as_of),
+)
+
+
+@login_required
+def export(request):
+    snapshots = (
+        visible_snapshots(request.user)
+        .select_related("client", "client__owner")
+        .order_by("-value", "client__name")
+    )
+    rows = ([get(a) for _label, get in EXPORT_FIELDS] for a in snapshots.iterator(chunk_size=2000))
+    stamp = timezone.localdate().isoformat()
+    return xlsx_response(
+        f"analytics-{stamp}.xlsx",
+        _("Analytics"),
+        [str(label) for label, _get in EXPORT_FIELDS],
+        rows,
+    )
+
+
+@login_required
+def client_card(request, pk: int):
+    """The client's analytics alone (the same card as on the client page)."""
+    client = get_object_or_404(Client.objects.visible_to(request.user), pk=pk)
+    analytics = ClientAnalytics.objects.filter(client=client).first()
+    return render(
+        request,
+        "insights/_card.html",
+        {"client": client, "analytics": analytics},
+    )
