@@ -419,6 +419,7 @@ class _Report:
             (_("Class A clients"), abc["A"], st.integer),
             (_("Class B clients"), abc["B"], st.integer),
             (_("Class C clients"), abc["C"], st.integer),
+            # xgettext:no-python-format (a plain percent sign, never %-formatted)
             (_("Share of value from the top 20 % of clients"), result.top20_share, st.percent),
             (_("Clients at risk"), counts["at_risk"], st.integer),
             (_("Lost clients"), counts["lost"], st.integer),
@@ -483,6 +484,7 @@ class _Report:
         sheet.title(
             _("ABC-XYZ matrix"),
             _(
+                # xgettext:no-python-format (a plain percent sign, never %-formatted)
                 "ABC: value class (A — the clients bringing the first 80 % of value). "
                 "XYZ: regularity of monthly purchases (X — stable). “new”: under 3 months."
             ),
@@ -546,6 +548,7 @@ class _Report:
             ),
         )
         sheet.line(
+            # xgettext:no-python-format (a plain percent sign, never %-formatted)
             (_("Share of value from the top 20 % of clients"), st.label),
             (result.top20_share, st.percent),
         )
@@ -574,6 +577,7 @@ class _Report:
             _("Value in the window"),
             _("Cumulative share of clients"),
             _("Cumulative share of value"),
+            # xgettext:no-python-format (a plain percent sign, never %-formatted)
             _("80 % line"),
         ]
         if step > 1:
@@ -598,6 +602,7 @@ class _Report:
         )
         chart.add_series(
             {
+                # xgettext:no-python-format (a plain percent sign, never %-formatted)
                 "name": _("80 % line"),
                 "categories": [sheet_ref, first, 3, last, 3],
                 "values": [sheet_ref, first, 5, last, 5],
