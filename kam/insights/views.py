@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
@@ -169,7 +169,7 @@ EXPORT_FIELDS = (
     (gettext_lazy("Owner KAM"), lambda a: str(a.client.owner)),
     (gettext_lazy("ABC"), lambda a: a.abc),
     (gettext_lazy("XYZ"), lambda a: a.get_xyz_display() if a.xyz else ""),
-    (gettext_lazy("Value"), lambda a: a.value),
+    (pgettext_lazy("analytics", "Value"), lambda a: a.value),
     (gettext_lazy("Share of value"), lambda a: a.share),
     (gettext_lazy("Coefficient of variation"), lambda a: a.cv),
     (gettext_lazy("R"), lambda a: a.r_score),
