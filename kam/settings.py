@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.imports",
     "kam.insights",
+    "kam.portfolio",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", 512 * 1024 * 1024))
+
+
+def env_norm(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A "low,high" pair of whole numbers from the environment, e.g. "4,10"."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    low, high = (int(part) for part in value.split(","))
+    if not 0 <= low <= high:
+        raise ValueError(f"{name} must be 'low,high' with 0 <= low <= high, got {value!r}")
+    return low, high
+
+
+# How many key accounts one KAM should handle (R27): fewer is underloaded, more is overloaded.
+KAM_KEY_ACCOUNT_NORM = env_norm("KAM_KEY_ACCOUNT_NORM", (4, 10))
 
 TASKS = {
     "default": {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("products/", include("kam.sales.urls")),
     path("imports/", include("kam.imports.urls")),
     path("analytics/", include("kam.insights.urls")),
+    path("portfolio/", include("kam.portfolio.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from kam.core.forms import run_service
 from kam.insights.models import ClientAnalytics
 
 from . import selectors, services
+from .completeness import completeness_for
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -182,6 +183,7 @@ def client_detail(request, pk: int):
         revenue_12m=revenue,
         subsidiaries=subsidiaries,
         analytics=ClientAnalytics.objects.filter(client=client).first(),
+        completeness=completeness_for(Client.objects.filter(pk=client.pk))[client.pk],
     )
 
 

@@ -1,0 +1,118 @@
+"""Portfolio pages (R27). Thin: reads start from the access rule, the write calls a service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from kam.clients.models import Client, ClientStatus
+from kam.core.forms import run_service
+from kam.core.models import Role, User
+
+from . import services
+from .forms import ReassignForm
+
+
+def _require_director(request) -> None:
+    if not request.user.is_director:
+        raise PermissionDenied
+
+
+@login_required
+def my_portfolio(request):
+    """The key clients the reader works on: own, assisted KAMs', or on the team of."""
+    rows, totals = services.portfolio(services.key_clients(request.user))
+    return render(
+        request,
+        "portfolio/mine.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "show_owner": request.user.is_director or request.user.role != Role.KAM,
+            "nav": "portfolio",
+        },
+    )
+
+
+@login_required
+def kam_portfolio(request, pk: int):
+    """One KAM's portfolio: the director sees anyone's, a KAM only their own; others 404."""
+    user = request.user
+    if not (user.is_director or (user.role == Role.KAM and user.pk == pk)):
+        raise Http404
+    kam = get_object_or_404(User, pk=pk, role=Role.KAM)
+    rows, totals = services.portfolio(services.key_clients(user, owner=kam))
+    others = (
+        Client.objects.visible_to(user)
+        .filter(owner=kam, is_key=False)
+        .select_related("analytics")
+        .order_by("name", "pk")
+    )
+    key_accounts = sum(1 for row in rows if row.client.status != ClientStatus.LOST)
+    status = services.load_status(key_accounts)
+    return render(
+        request,
+        "portfolio/kam.html",
+        {
+            "kam": kam,
+            "rows": rows,
+            "totals": totals,
+            "others": [services.PortfolioRow(c, services.analytics_of(c)) for c in others],
+            "key_accounts": key_accounts,
+            "status": status,
+            "status_label": services.LOAD_LABELS[status],
+            "norm": services.key_account_norm(),
+            "can_reassign": user.is_director,
+            "show_owner": False,
+            "nav": "portfolio",
+        },
+    )
+
+
+@login_required
+def kam_load(request):
+    """The director's overview of every active KAM's load against the norm."""
+    _require_director(request)
+    return render(
+        request,
+        "portfolio/load.html",
+        {"loads": services.kam_loads(), "norm": services.key_account_norm(), "nav": "portfolio"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign(request, pk: int):
+    """Move a client to another KAM, with its assistant; the history records the reason."""
+    _require_director(request)
+    client = get_object_or_404(Client.objects.select_related("owner", "assistant"), pk=pk)
+    form = ReassignForm(request.POST or None, client=client)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.reassign_client(
+                by=request.user,
+                client=client,
+                new_owner=form.cleaned_data["owner"],
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            _("%(client)s now belongs to %(kam)s.")
+            % {"client": client.name, "kam": form.cleaned_data["owner"]},
+        )
+        return redirect(reverse("clients:history", args=[client.pk]))
+    return render(
+        request,
+        "portfolio/reassign.html",
+        {"form": form, "client": client, "nav": "portfolio"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
