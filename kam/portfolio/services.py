@@ -205,7 +205,10 @@ def reassign_client(*, by: User, client: Client, new_owner: User, reason: str) -
     if not by.is_director:
         raise PermissionDenied(_("Only the director reassigns clients."))
     client = (
-        Client.objects.select_for_update().select_related("owner", "assistant").get(pk=client.pk)
+        # Lock only the client row: PostgreSQL cannot lock the nullable side of the outer join.
+        Client.objects.select_for_update(of=("self",))
+        .select_related("owner", "assistant")
+        .get(pk=client.pk)
     )
     errors = {}
     if new_owner.role != Role.KAM or not new_owner.is_active:
