@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "kam.imports",
     "kam.insights",
     "kam.portfolio",
+    "kam.potential",
+    "kam.qualification",
 ]
 
 MIDDLEWARE = [

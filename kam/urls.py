@@ -12,6 +12,8 @@ urlpatterns = [
     path("imports/", include("kam.imports.urls")),
     path("analytics/", include("kam.insights.urls")),
     path("portfolio/", include("kam.portfolio.urls")),
+    path("", include("kam.potential.urls")),
+    path("qualification/", include("kam.qualification.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -203,6 +203,15 @@ def team(client: Client, today: dt.date) -> Outcome:
     return None if has_team else []
 
 
+def potential(client: Client, today: dt.date) -> Outcome:
+    # the year of this year's estimate, if any, as of the date the data was fetched for
+    return None if client.completeness_potential_year == today.year else [today.year]  # type: ignore[attr-defined]
+
+
+def strategy(client: Client, today: dt.date) -> Outcome:
+    return None if client.completeness_has_strategy else []  # type: ignore[attr-defined]
+
+
 CHECKS: list[Check] = [
     Check(
         "general_data",
@@ -216,7 +225,7 @@ CHECKS: list[Check] = [
     Check(
         "decision_maker",
         _("Decision maker"),
-        15,
+        10,
         decision_maker,
         _("No decision maker among the current contacts."),
         "clients:contacts",
@@ -256,7 +265,7 @@ CHECKS: list[Check] = [
     Check(
         "tenders",
         _("Tender history"),
-        10,
+        5,
         tenders,
         _("Tender history incomplete: {details}."),
         "clients:tenders",
@@ -264,11 +273,27 @@ CHECKS: list[Check] = [
     Check(
         "team",
         _("Account team"),
-        10,
+        5,
         team,
         _("No assistant or team member besides the KAM."),
         "clients:team_add",
         edit_only=True,
+    ),
+    Check(
+        "potential",
+        _("Potential"),
+        10,
+        potential,
+        _("No potential estimated for {details}."),
+        "potential:tab",
+    ),
+    Check(
+        "strategy",
+        _("Strategy and needs"),
+        5,
+        strategy,
+        _("The client's strategy and needs are not recorded."),
+        "potential:tab",
     ),
 ]
 
@@ -276,13 +301,24 @@ CHECKS: list[Check] = [
 # --- fetching and scoring --------------------------------------------------------------------
 
 
-def with_completeness_data(clients: QuerySet) -> QuerySet:
-    """``clients`` with everything the checks read: annotations and two prefetched lists."""
+def with_completeness_data(clients: QuerySet, today: dt.date | None = None) -> QuerySet:
+    """``clients`` with everything the checks read: annotations and two prefetched lists.
+
+    ``today`` picks the year whose potential must be estimated; evaluate with the same date.
+    """
+    from kam.potential.models import ClientPotential, ClientStrategy  # potential builds on clients
+
+    year = (today or timezone.localdate()).year
     pk = OuterRef("pk")
+    blank = Q(strategy__regex=r"^\s*$") | Q(needs__regex=r"^\s*$")
     return clients.annotate(
         completeness_has_competitor=Exists(CompetitorPresence.objects.filter(client=pk)),
         completeness_has_tender=Exists(Tender.objects.filter(client=pk)),
         completeness_has_team=Exists(TeamMembership.objects.filter(client=pk)),
+        completeness_potential_year=Subquery(
+            ClientPotential.objects.filter(client=pk, year=year).values("year")[:1]
+        ),
+        completeness_has_strategy=Exists(ClientStrategy.objects.filter(client=pk).exclude(blank)),
     ).prefetch_related(
         Prefetch(
             "contacts",
@@ -350,4 +386,4 @@ def evaluate(
 def completeness_for(clients: QuerySet, today: dt.date | None = None) -> dict[int, Completeness]:
     """Completeness of every client in ``clients``, by client id, in three queries however many."""
     today = today or timezone.localdate()
-    return {client.pk: evaluate(client, today) for client in with_completeness_data(clients)}
+    return {client.pk: evaluate(client, today) for client in with_completeness_data(clients, today)}

@@ -31,7 +31,8 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = list(services.CLIENT_FIELDS)
+        # Key or not is a recorded decision (kam.qualification.decide_key), not a checkbox.
+        fields = [f for f in services.CLIENT_FIELDS if f != "is_key"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "history": forms.Textarea(attrs={"rows": 3}),

@@ -14,6 +14,7 @@ from kam.clients.completeness import (
 )
 from kam.clients.models import Client, CompetitorPresence, Tender
 from kam.core.models import Role
+from kam.potential.models import ClientPotential, ClientStrategy
 
 from ..factories import add_member, make_client, make_competitor, make_contact, make_user
 
@@ -30,7 +31,7 @@ GENERAL = {
 
 
 def items(client: Client) -> dict:
-    fetched = with_completeness_data(Client.objects.filter(pk=client.pk)).get()
+    fetched = with_completeness_data(Client.objects.filter(pk=client.pk), TODAY).get()
     return {item.name: item for item in evaluate(fetched, TODAY).items}
 
 
@@ -57,6 +58,10 @@ def complete_client(owner, **extra) -> Client:
     CompetitorPresence.objects.create(client=client, competitor=make_competitor())
     Tender.objects.create(client=client, date=TODAY, subject="Frame deal", result="won", reason="x")
     add_member(client, make_user(role=Role.MEMBER))
+    ClientPotential.objects.create(
+        client=client, year=TODAY.year, total_demand=1000, basis="b", achievable_share=50
+    )
+    ClientStrategy.objects.create(client=client, strategy="Grow north", needs="Fast delivery")
     return client
 
 

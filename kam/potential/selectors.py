@@ -1,0 +1,94 @@
+"""Reads for the Potential tab: the multi-year table and the whitespace per product category."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from kam.clients.models import Client, CompetitorPresence
+from kam.clients.selectors import months_back
+from kam.sales.models import Product, SalesLine
+
+from .models import ClientPotential
+
+#: How many years from this one the tab offers to estimate.
+YEARS_AHEAD = 3
+
+
+def potential_rows(client: Client) -> list[ClientPotential]:
+    """The client's estimates by year, each with its actual purchases (one query)."""
+    return list(ClientPotential.objects.filter(client=client).with_actual().order_by("year"))
+
+
+def missing_years(rows: list[ClientPotential], today: dt.date | None = None) -> list[int]:
+    """This year and the next ones that have no estimate yet."""
+    year = (today or timezone.localdate()).year
+    have = {row.year for row in rows}
+    return [y for y in range(year, year + YEARS_AHEAD) if y not in have]
+
+
+@dataclass
+class CategoryRow:
+    category: str
+    amount: Decimal  # the client's purchases from us in the last 12 months
+    competitors: list[CompetitorPresence] = field(default_factory=list)
+
+    @property
+    def buys_from_us(self) -> bool:
+        return self.amount > 0
+
+
+@dataclass
+class Whitespace:
+    since: dt.date
+    rows: list[CategoryRow]
+    other_competitors: list[CompetitorPresence]  # present, but their supplies name no category
+
+    @property
+    def gaps(self) -> list[CategoryRow]:
+        return [row for row in self.rows if not row.buys_from_us]
+
+
+def _mentions(presence: CompetitorPresence, category: str) -> bool:
+    return category.casefold() in presence.supplies.casefold()
+
+
+def whitespace(client: Client, today: dt.date | None = None) -> Whitespace:
+    """The client's purchases per product category over the last 12 months against the company's
+    categories, with the competitors present at the client whose supplies name each category.
+
+    A category the client does not buy from us, with competitors beside it, is what the client
+    buys from competitors. Three queries: categories, grouped purchases, competitor presence.
+    """
+    today = today or timezone.localdate()
+    since = months_back(today, 12)[0]
+    categories = (
+        Product.objects.exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    bought = {
+        row["product__category"]: row["total"]
+        for row in SalesLine.objects.filter(client=client, date__gte=since, date__lte=today)
+        .order_by()
+        .values("product__category")
+        .annotate(total=Sum("amount"))
+    }
+    presence = list(client.competitor_presence.select_related("competitor"))
+    rows = []
+    names = list(dict.fromkeys([*categories, *(c for c in bought if c)]))
+    for name in sorted(names, key=str.casefold):
+        rows.append(
+            CategoryRow(
+                category=name,
+                amount=bought.get(name) or Decimal("0"),
+                competitors=[p for p in presence if _mentions(p, name)],
+            )
+        )
+    matched = {p.pk for row in rows for p in row.competitors}
+    return Whitespace(
+        since=since, rows=rows, other_competitors=[p for p in presence if p.pk not in matched]
+    )

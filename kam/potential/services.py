@@ -1,0 +1,81 @@
+"""Every write to potentials and strategies goes through these functions (views, API, demo).
+
+Each takes the acting user as ``by``: checked against the access rule and recorded in the audit
+history. Validation errors are field-level ValidationErrors raised before anything is written.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kam.clients.models import Client
+from kam.core.access import can_edit_client
+from kam.core.models import User
+from kam.core.services import assign_fields, save_audited
+
+from .models import ClientPotential, ClientStrategy
+
+# Editable fields in the order forms show them.
+POTENTIAL_FIELDS = (
+    "year",
+    "total_demand",
+    "basis",
+    "driver",
+    "driver_quantity",
+    "rate",
+    "achievable_share",
+)
+STRATEGY_FIELDS = ("strategy", "needs", "how_we_help")
+
+
+def _check_edit(by: User, client: Client) -> None:
+    if not can_edit_client(by, client):
+        raise PermissionDenied(_("You may not change this client."))
+
+
+@transaction.atomic
+def potential_save(
+    *,
+    by: User,
+    client: Client,
+    year: int,
+    potential: ClientPotential | None = None,
+    **fields,
+) -> ClientPotential:
+    """Create (``potential`` None) or update a client's potential for ``year``.
+
+    The total demand may be left None when a driver quantity and a rate are given: it is derived
+    from them; when all three are given they must agree.
+    """
+    _check_edit(by, client)
+    if potential is not None and potential.client_id != client.pk:
+        raise PermissionDenied(_("This estimate belongs to another client."))
+    potential = potential or ClientPotential(client=client)
+    assign_fields(potential, fields | {"year": year}, POTENTIAL_FIELDS)
+    duplicate = ClientPotential.objects.filter(client=client, year=year)
+    if potential.pk:
+        duplicate = duplicate.exclude(pk=potential.pk)
+    if duplicate.exists():
+        raise ValidationError(
+            {"year": _("There is already an estimate for %(year)s: edit it.") % {"year": year}}
+        )
+    save_audited(potential, by=by)
+    return potential
+
+
+@transaction.atomic
+def potential_delete(*, by: User, potential: ClientPotential) -> None:
+    _check_edit(by, potential.client)
+    potential._history_user = by  # type: ignore[attr-defined]  # read by simple_history
+    potential.delete()
+
+
+@transaction.atomic
+def strategy_save(*, by: User, client: Client, **fields) -> ClientStrategy:
+    """Record the client's strategy, needs and how we help (R13); one record per client."""
+    _check_edit(by, client)
+    strategy = ClientStrategy.objects.filter(client=client).first() or ClientStrategy(client=client)
+    assign_fields(strategy, fields, STRATEGY_FIELDS)
+    strategy.updated_by = by
+    save_audited(strategy, by=by)
+    return strategy

@@ -1,0 +1,103 @@
+"""The client's Potential tab (R2, R13). Reads start from the access rule; writes call services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kam.clients.views import client_page, editable_client, form_page, owned_record, visible_client
+from kam.core.forms import run_service
+
+from . import selectors, services
+from .forms import PotentialForm, StrategyForm
+from .models import ClientPotential, ClientStrategy
+
+
+def tab_url(client_pk: int) -> str:
+    return f"/clients/{client_pk}/potential/"
+
+
+@login_required
+def potential_tab(request, pk: int):
+    client = visible_client(request, pk)
+    rows = selectors.potential_rows(client)
+    return client_page(
+        request,
+        client,
+        "potential",
+        "potential/tab.html",
+        rows=rows,
+        this_year=timezone.localdate().year,
+        missing_years=selectors.missing_years(rows),
+        strategy=ClientStrategy.objects.filter(client=client).select_related("updated_by").first(),
+        whitespace=selectors.whitespace(client),
+    )
+
+
+def _potential_form_page(request, client, potential=None):
+    initial = {}
+    if potential is None and (year := request.GET.get("year", "")).isdigit():
+        initial["year"] = int(year)
+    form = PotentialForm(request.POST or None, instance=potential, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        year = data.pop("year")
+        if run_service(
+            form,
+            lambda: services.potential_save(
+                by=request.user, client=client, year=year, potential=potential, **data
+            ),
+        ):
+            messages.success(request, _("Changes saved."))
+            return redirect("potential:tab", pk=client.pk)
+    title = _("Edit potential") if potential else _("Estimate potential")
+    return form_page(request, form, title=title, client=client, cancel_url=tab_url(client.pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def potential_create(request, pk: int):
+    return _potential_form_page(request, editable_client(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def potential_edit(request, pk: int):
+    potential = owned_record(request, ClientPotential, pk)
+    return _potential_form_page(request, potential.client, potential)
+
+
+@login_required
+@require_POST
+def potential_delete(request, pk: int):
+    potential = owned_record(request, ClientPotential, pk)
+    services.potential_delete(by=request.user, potential=potential)
+    messages.success(request, _("Estimate for %(year)s deleted.") % {"year": potential.year})
+    return redirect("potential:tab", pk=potential.client_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def strategy_edit(request, pk: int):
+    client = editable_client(request, pk)
+    strategy = ClientStrategy.objects.filter(client=client).first()
+    form = StrategyForm(request.POST or None, instance=strategy)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            lambda: services.strategy_save(by=request.user, client=client, **form.cleaned_data),
+        )
+    ):
+        messages.success(request, _("Changes saved."))
+        return redirect("potential:tab", pk=client.pk)
+    return form_page(
+        request,
+        form,
+        title=_("The client's strategy and needs"),
+        client=client,
+        cancel_url=tab_url(client.pk),
+    )

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualificationConfig(AppConfig):
+    name = "kam.qualification"
+    label = "qualification"
+    verbose_name = _("Qualification and key decisions")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "qualification"
+urlpatterns = [
+    path("clients/<int:pk>/three-p/", views.qualification_edit, name="edit"),
+    path("clients/<int:pk>/key/", views.key_decide, name="decide"),
+    path("clients/<int:pk>/type/", views.type_confirm, name="type"),
+]
