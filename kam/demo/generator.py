@@ -42,6 +42,10 @@ from kam.clients.models import (
 )
 from kam.core.models import Role, User
 from kam.imports.models import ImportJob
+from kam.potential import services as potential_services
+from kam.potential.models import ClientPotential, ClientStrategy
+from kam.qualification import services as qualification_services
+from kam.qualification.models import Qualification
 from kam.sales import services as sales_services
 from kam.sales.models import Product, SalesLine
 
@@ -166,7 +170,19 @@ def wipe_demo() -> None:
     Client.objects.all().delete()
     Product.objects.all().delete()
     Competitor.objects.all().delete()
-    for model in (Client, Contact, TeamMembership, CompetitorPresence, Tender, Competitor, Product):
+    audited = (
+        Client,
+        Contact,
+        TeamMembership,
+        CompetitorPresence,
+        Tender,
+        Competitor,
+        Product,
+        ClientPotential,
+        ClientStrategy,
+        Qualification,
+    )
+    for model in audited:
         model.audit.model.objects.all().delete()
     demo_users = User.objects.filter(username__in=DEMO_USERNAMES)
     ImportJob.objects.filter(created_by__in=demo_users).delete()
@@ -343,6 +359,8 @@ class _Builder:
         self.write_tenders()
         self.say("Later edits (audit history)")
         self.later_edits()
+        self.say("Potential, strategy and qualification")
+        self.write_potential_and_qualification()
         return self.summary()
 
     # ── users ──────────────────────────────────────────────────────────────────────────────────
@@ -1359,6 +1377,50 @@ class _Builder:
             )
 
     # ── summary ────────────────────────────────────────────────────────────────────────────────
+
+    def write_potential_and_qualification(self) -> None:
+        """Key clients get this and next year's potential and a strategy; prospects a three-P
+        qualification at various stages — written by their KAMs through the services."""
+        rng = self.rng("potential")
+        year = self.as_of.year
+        for p in self.clients:
+            client, kam = _written(p.obj), _written(p.obj).owner
+            if p.key:
+                # a year of their purchases, or for a newcomer a modest guess; kept within money
+                yearly = float(p.total) / max(len(self.months), 1) * 12 or 5e6
+                yearly = min(yearly, 1e11)
+                for offset, growth in ((0, 1.0), (1, 1.0 + rng.uniform(0.05, 0.25))):
+                    share_of_wallet = rng.uniform(0.25, 0.7)
+                    demand = _money(yearly / share_of_wallet * growth, 0)
+                    potential_services.potential_save(
+                        by=kam,
+                        client=client,
+                        year=year + offset,
+                        total_demand=demand,
+                        achievable_share=Decimal(rng.choice((50, 60, 70, 80))),
+                        basis=rng.choice(D.POTENTIAL_BASES).format(
+                            industry=_lower_first(p.industry)
+                        ),
+                    )
+                potential_services.strategy_save(
+                    by=kam,
+                    client=client,
+                    **dict(
+                        zip(
+                            ("strategy", "needs", "how_we_help"),
+                            rng.choice(D.STRATEGIES),
+                            strict=True,
+                        )
+                    ),
+                )
+            elif p.story == "prospect":
+                stage = rng.randrange(4)  # how many of the three P's are confirmed so far
+                fields = {}
+                for n, (letter, evidence) in enumerate(D.THREE_P_EVIDENCE):
+                    if n < stage:
+                        fields[f"{letter}_status"] = "confirmed"
+                        fields[f"{letter}_evidence"] = evidence
+                qualification_services.qualification_save(by=kam, client=client, **fields)
 
     def summary(self) -> DemoSummary:
         totals = sorted((float(p.total) for p in self.clients), reverse=True)
