@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "kam.portfolio",
     "kam.potential",
     "kam.qualification",
+    "kam.keyprofile",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portfolio/", include("kam.portfolio.urls")),
     path("", include("kam.potential.urls")),
     path("qualification/", include("kam.qualification.urls")),
+    path("key-clients/", include("kam.keyprofile.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

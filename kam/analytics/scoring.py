@@ -80,7 +80,7 @@ GROWTH = "growth"
 REGULARITY = "regularity"
 FREQUENCY_DAYS = "frequency_days"
 
-_CRITERION_COLUMN = {
+CRITERION_COLUMN = {
     "revenue": REVENUE,
     "margin": s.MARGIN,
     "growth": GROWTH,
@@ -137,7 +137,7 @@ def client_metrics(transactions: pl.DataFrame, config: AnalysisConfig) -> pl.Dat
     )
 
 
-def _normalised(column: str) -> pl.Expr:
+def normalised(column: str) -> pl.Expr:
     x = pl.col(column).cast(pl.Float64)
     low, high = x.min(), x.max()
     return pl.when(high > low).then((x - low) / (high - low)).otherwise(0.5).fill_null(0.0)
@@ -179,17 +179,17 @@ def score_clients(
         metrics = metrics.join(attributes.select(s.CLIENT, *wanted), on=s.CLIENT, how="left")
 
     weights = {**DEFAULT_WEIGHTS, **config.scoring_weights}
-    unknown = set(weights) - set(_CRITERION_COLUMN)
+    unknown = set(weights) - set(CRITERION_COLUMN)
     if unknown:
         raise ValueError(f"unknown scoring criteria: {', '.join(sorted(unknown))}")
     used = {
         name: w
         for name, w in weights.items()
-        if w > 0 and _CRITERION_COLUMN[name] in metrics.columns
+        if w > 0 and CRITERION_COLUMN[name] in metrics.columns
     }
     total_weight = sum(used.values()) or 1.0
     contributions = [
-        (100.0 * w / total_weight * _normalised(_CRITERION_COLUMN[name])).alias(
+        (100.0 * w / total_weight * normalised(CRITERION_COLUMN[name])).alias(
             s.CONTRIBUTION_PREFIX + name
         )
         for name, w in used.items()

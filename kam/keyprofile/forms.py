@@ -1,0 +1,68 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import KeyProfile, Metric, Normalisation, parse_bands
+from .services import CriterionSpec
+
+
+class CriterionForm(forms.Form):
+    metric = forms.ChoiceField(choices=Metric.choices, widget=forms.HiddenInput)
+    weight = forms.DecimalField(label=_("weight"), min_value=0, max_digits=6, decimal_places=3)
+    normalisation = forms.ChoiceField(label=_("normalisation"), choices=Normalisation.choices)
+    bands = forms.CharField(label=_("band edges"), required=False, max_length=300)
+    min_value = forms.DecimalField(
+        label=_("threshold (minimum)"), required=False, max_digits=20, decimal_places=4
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("normalisation") == Normalisation.BANDS or data.get("bands"):
+            try:
+                data["edges"] = parse_bands(data.get("bands") or "")
+            except ValidationError as error:
+                self.add_error("bands", error)
+        return data
+
+    def spec(self) -> CriterionSpec | None:
+        data = self.cleaned_data
+        if not data["weight"] and data.get("min_value") is None:
+            return None
+        return CriterionSpec(
+            metric=data["metric"],
+            weight=float(data["weight"]),
+            normalisation=data["normalisation"],
+            bands=tuple(float(e) for e in data.get("edges", ())),
+            min_value=None if data.get("min_value") is None else float(data["min_value"]),
+        )
+
+    def label(self) -> str:
+        metric = self["metric"].value()
+        return str(Metric(metric).label) if metric in Metric.values else ""
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, min_num=0, max_num=len(Metric))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def initial_for(profile: KeyProfile) -> list[dict]:
+    """One row per metric, filled from the profile (weight 0 when the profile does not use it)."""
+    by_metric = {c.metric: c for c in profile.criteria.all()}
+    rows = []
+    for metric in Metric.values:
+        c = by_metric.get(metric)
+        rows.append(
+            {
+                "metric": metric,
+                "weight": c.weight if c else 0,
+                "normalisation": c.normalisation if c else Normalisation.MINMAX,
+                "bands": c.bands if c else "",
+                "min_value": c.min_value if c else None,
+            }
+        )
+    return rows

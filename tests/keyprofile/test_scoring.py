@@ -1,0 +1,96 @@
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from kam.analytics import schema as s
+from kam.analytics import scoring
+from kam.analytics.config import AnalysisConfig
+from kam.keyprofile.services import CriterionSpec, score
+
+
+def frame(**columns):
+    n = len(next(iter(columns.values())))
+    return pl.DataFrame({s.CLIENT: list(range(1, n + 1)), **columns})
+
+
+def by_client(result):
+    return {row.client_id: row for row in result.rows}
+
+
+def test_minmax_and_weights():
+    f = frame(revenue=[0.0, 50.0, 100.0], growth=[1.0, 0.0, 0.5])
+    result = score(f, [CriterionSpec("revenue", 3), CriterionSpec("growth", 1)])
+    rows = by_client(result)
+    # weights rescale to 0.75 / 0.25
+    assert rows[3].contributions == pytest.approx({"revenue": 75.0, "growth": 12.5})
+    assert rows[1].score == pytest.approx(25.0)
+    assert rows[2].score == pytest.approx(37.5)
+    assert [r.client_id for r in result.rows] == [3, 2, 1]
+    assert [r.rank for r in result.rows] == [1, 2, 3]
+
+
+def test_bands():
+    f = frame(revenue=[5.0, 10.0, 150.0, 2000.0, None])
+    spec = CriterionSpec("revenue", 1, normalisation="bands", bands=(10.0, 100.0, 1000.0, 10000.0))
+    rows = by_client(score(f, [spec]))
+    assert [rows[i].score for i in range(1, 6)] == pytest.approx([0.0, 25.0, 50.0, 75.0, 0.0])
+
+
+def test_threshold_excludes_from_candidates():
+    f = frame(revenue=[10.0, 20.0, 30.0], tenure_years=[0.5, 2.0, None])
+    result = score(f, [CriterionSpec("revenue", 1), CriterionSpec("tenure", 0, min_value=1.0)])
+    rows = by_client(result)
+    assert rows[1].failures == ["tenure"] and not rows[1].candidate
+    assert rows[2].candidate
+    assert rows[3].failures == ["tenure"]  # no value fails the threshold
+    assert result.used == ["revenue"]  # weight 0: a gate only
+
+
+def test_contributions_add_up_to_score():
+    f = frame(revenue=[1.0, 7.0, 3.0], margin=[2.0, 1.0, 9.0], regularity=[0.2, 0.9, 0.4])
+    specs = [
+        CriterionSpec("revenue", 0.2),
+        CriterionSpec("margin", 0.5, normalisation="bands", bands=(1.5, 5.0)),
+        CriterionSpec("regularity", 0.3),
+    ]
+    for row in score(f, specs).rows:
+        assert sum(row.contributions.values()) == pytest.approx(row.score)
+        assert 0 <= row.score <= 100
+
+
+def test_criteria_without_data_are_dropped():
+    f = frame(revenue=[1.0, 2.0], potential=[None, None])
+    result = score(f, [CriterionSpec("revenue", 1), CriterionSpec("potential", 1)])
+    assert result.dropped == ["potential"]
+    assert by_client(result)[2].score == pytest.approx(100.0)
+
+
+def test_all_minmax_profile_matches_the_engine():
+    """The profile configures the engine's scoring; it is not a second scoring."""
+    rows = []
+    for client, amounts in {1: [100, 120, 90], 2: [500, 10, 700], 3: [40, 40, 40]}.items():
+        for month, amount in enumerate(amounts, start=1):
+            rows.append((client, dt.date(2025, month * 3, 10), float(amount), amount * 0.6))
+    tx = pl.DataFrame(rows, schema=[s.CLIENT, s.DATE, s.AMOUNT, s.COST], orient="row")
+    config = AnalysisConfig(as_of=dt.date(2025, 12, 31))
+    weights = {"revenue": 0.2, "margin": 0.2, "growth": 0.15, "frequency": 0.1}
+    engine = scoring.score_clients(
+        tx,
+        AnalysisConfig(
+            as_of=config.as_of,
+            scoring_weights=weights | {k: 0.0 for k in scoring.DEFAULT_WEIGHTS if k not in weights},
+        ),
+    )
+    ours = score(
+        scoring.client_metrics(tx, config),
+        [CriterionSpec(m, w) for m, w in weights.items()],
+    )
+    expected = dict(zip(engine[s.CLIENT], engine[s.SCORE], strict=True))
+    assert {r.client_id: r.score for r in ours.rows} == pytest.approx(expected)
+
+
+def test_decimal_free_thresholds_compare_floats():
+    f = frame(revenue=[float(Decimal("10.5"))])
+    assert score(f, [CriterionSpec("revenue", 1, min_value=10.5)]).rows[0].candidate
