@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,6 +65,17 @@ def form_page(request, form, *, title, cancel_url, client=None, submit=None):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def record_form(request, form, *, client, save, tab, title, saved=None):
+    """The dossier's add/edit pages: validate, ``save(cleaned_data)`` through a service, then back
+    to the client's ``tab`` (a URL name taking the client's pk) — or the form with its errors."""
+    back = reverse(tab, args=[client.pk])
+    posted = request.method == "POST" and form.is_valid()
+    if posted and run_service(form, lambda: save(dict(form.cleaned_data))):
+        messages.success(request, saved or _("Changes saved."))
+        return redirect(back)
+    return form_page(request, form, title=title, client=client, cancel_url=back)
 
 
 # --- list and export ---------------------------------------------------------------------------
@@ -276,7 +288,7 @@ def client_create(request):
         if client:
             messages.success(request, _("Client “%(name)s” created.") % {"name": client.name})
             return redirect(client)
-    return form_page(request, form, title=_("New client"), cancel_url="/clients/")
+    return form_page(request, form, title=_("New client"), cancel_url=reverse("clients:list"))
 
 
 @login_required
@@ -319,23 +331,14 @@ def owned_record(request, model, pk: int, *, edit: bool = True):
 @require_http_methods(["GET", "POST"])
 def contact_create(request, pk: int):
     client = editable_client(request, pk)
-    form = ContactForm(request.POST or None, client=client)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and run_service(
-            form,
-            lambda: services.contact_create(by=request.user, client=client, **form.cleaned_data),
-        )
-    ):
-        messages.success(request, _("Contact added."))
-        return redirect("clients:contacts", pk=client.pk)
-    return form_page(
+    return record_form(
         request,
-        form,
-        title=_("New contact"),
+        ContactForm(request.POST or None, client=client),
         client=client,
-        cancel_url=f"/clients/{client.pk}/contacts/",
+        save=lambda data: services.contact_create(by=request.user, client=client, **data),
+        tab="clients:contacts",
+        title=_("New contact"),
+        saved=_("Contact added."),
     )
 
 
@@ -343,23 +346,13 @@ def contact_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int):
     contact = owned_record(request, Contact, pk)
-    form = ContactForm(request.POST or None, instance=contact, client=contact.client)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and run_service(
-            form,
-            lambda: services.contact_update(by=request.user, contact=contact, **form.cleaned_data),
-        )
-    ):
-        messages.success(request, _("Changes saved."))
-        return redirect("clients:contacts", pk=contact.client_id)
-    return form_page(
+    return record_form(
         request,
-        form,
-        title=_("Edit contact"),
+        ContactForm(request.POST or None, instance=contact, client=contact.client),
         client=contact.client,
-        cancel_url=f"/clients/{contact.client_id}/contacts/",
+        save=lambda data: services.contact_update(by=request.user, contact=contact, **data),
+        tab="clients:contacts",
+        title=_("Edit contact"),
     )
 
 
@@ -373,26 +366,23 @@ def contact_delete(request, pk: int):
 
 
 def _presence_form_page(request, client, presence=None):
-    form = PresenceForm(request.POST or None, instance=presence, client=client)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        competitor = data["competitor"]
-        fields = {k: data[k] for k in ("supplies", "strength", "notes")}
+    def save(data):
+        competitor = data.pop("competitor")
+        data.pop("new_competitor", None)
+        if competitor.pk is None:  # typed in as a new competitor
+            competitor.full_clean()
+            competitor.save()
+        return services.presence_save(
+            by=request.user, client=client, presence=presence, competitor=competitor, **data
+        )
 
-        def save():
-            if competitor.pk is None:
-                competitor.full_clean()
-                competitor.save()
-            return services.presence_save(
-                by=request.user, client=client, presence=presence, competitor=competitor, **fields
-            )
-
-        if run_service(form, save):
-            messages.success(request, _("Changes saved."))
-            return redirect("clients:competitors", pk=client.pk)
-    title = _("Edit competitor") if presence else _("Add a competitor")
-    return form_page(
-        request, form, title=title, client=client, cancel_url=f"/clients/{client.pk}/competitors/"
+    return record_form(
+        request,
+        PresenceForm(request.POST or None, instance=presence, client=client),
+        client=client,
+        save=save,
+        tab="clients:competitors",
+        title=_("Edit competitor") if presence else _("Add a competitor"),
     )
 
 
@@ -419,21 +409,19 @@ def presence_delete(request, pk: int):
 
 
 def _tender_form_page(request, client, tender=None):
-    form = TenderForm(request.POST or None, instance=tender)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+    def save(data):
         competitors = data.pop("competitors")
-        if run_service(
-            form,
-            lambda: services.tender_save(
-                by=request.user, client=client, tender=tender, competitors=competitors, **data
-            ),
-        ):
-            messages.success(request, _("Changes saved."))
-            return redirect("clients:tenders", pk=client.pk)
-    title = _("Edit tender") if tender else _("New tender")
-    return form_page(
-        request, form, title=title, client=client, cancel_url=f"/clients/{client.pk}/tenders/"
+        return services.tender_save(
+            by=request.user, client=client, tender=tender, competitors=competitors, **data
+        )
+
+    return record_form(
+        request,
+        TenderForm(request.POST or None, instance=tender),
+        client=client,
+        save=save,
+        tab="clients:tenders",
+        title=_("Edit tender") if tender else _("New tender"),
     )
 
 
@@ -463,23 +451,14 @@ def tender_delete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def team_add(request, pk: int):
     client = editable_client(request, pk)
-    form = TeamMemberForm(request.POST or None, client=client)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and run_service(
-            form,
-            lambda: services.team_member_add(by=request.user, client=client, **form.cleaned_data),
-        )
-    ):
-        messages.success(request, _("Team member added."))
-        return redirect(client)
-    return form_page(
+    return record_form(
         request,
-        form,
-        title=_("Add a team member"),
+        TeamMemberForm(request.POST or None, client=client),
         client=client,
-        cancel_url=client.get_absolute_url(),
+        save=lambda data: services.team_member_add(by=request.user, client=client, **data),
+        tab="clients:detail",
+        title=_("Add a team member"),
+        saved=_("Team member added."),
     )
 
 

@@ -7,16 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kam.clients.views import client_page, editable_client, form_page, owned_record, visible_client
-from kam.core.forms import run_service
+from kam.clients.views import (
+    client_page,
+    editable_client,
+    owned_record,
+    record_form,
+    visible_client,
+)
 
 from . import selectors, services
 from .forms import PotentialForm, StrategyForm
 from .models import ClientPotential, ClientStrategy
-
-
-def tab_url(client_pk: int) -> str:
-    return f"/clients/{client_pk}/potential/"
 
 
 @login_required
@@ -40,20 +41,21 @@ def _potential_form_page(request, client, potential=None):
     initial = {}
     if potential is None and (year := request.GET.get("year", "")).isdigit():
         initial["year"] = int(year)
-    form = PotentialForm(request.POST or None, instance=potential, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data):
         year = data.pop("year")
-        if run_service(
-            form,
-            lambda: services.potential_save(
-                by=request.user, client=client, year=year, potential=potential, **data
-            ),
-        ):
-            messages.success(request, _("Changes saved."))
-            return redirect("potential:tab", pk=client.pk)
-    title = _("Edit potential") if potential else _("Estimate potential")
-    return form_page(request, form, title=title, client=client, cancel_url=tab_url(client.pk))
+        return services.potential_save(
+            by=request.user, client=client, year=year, potential=potential, **data
+        )
+
+    return record_form(
+        request,
+        PotentialForm(request.POST or None, instance=potential, initial=initial),
+        client=client,
+        save=save,
+        tab="potential:tab",
+        title=_("Edit potential") if potential else _("Estimate potential"),
+    )
 
 
 @login_required
@@ -82,22 +84,13 @@ def potential_delete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def strategy_edit(request, pk: int):
     client = editable_client(request, pk)
-    strategy = ClientStrategy.objects.filter(client=client).first()
-    form = StrategyForm(request.POST or None, instance=strategy)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and run_service(
-            form,
-            lambda: services.strategy_save(by=request.user, client=client, **form.cleaned_data),
-        )
-    ):
-        messages.success(request, _("Changes saved."))
-        return redirect("potential:tab", pk=client.pk)
-    return form_page(
+    return record_form(
         request,
-        form,
-        title=_("The client's strategy and needs"),
+        StrategyForm(
+            request.POST or None, instance=ClientStrategy.objects.filter(client=client).first()
+        ),
         client=client,
-        cancel_url=tab_url(client.pk),
+        save=lambda data: services.strategy_save(by=request.user, client=client, **data),
+        tab="potential:tab",
+        title=_("The client's strategy and needs"),
     )
