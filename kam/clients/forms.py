@@ -31,8 +31,8 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = Client
-        # Key or not is a recorded decision (kam.qualification.decide_key), not a checkbox.
-        fields = [f for f in services.CLIENT_FIELDS if f != "is_key"]
+        # is_key is not among them: key or not is a recorded decision (decide_key).
+        fields = list(services.CLIENT_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "history": forms.Textarea(attrs={"rows": 3}),

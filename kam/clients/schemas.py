@@ -95,7 +95,6 @@ class ClientIn(Payload):
     org_structure: str = ""
     status: ClientStatus = ClientStatus.ACTIVE
     client_type: ClientType = ClientType.NONE
-    is_key: bool = False
     owner: int | None = Field(
         None, description="User id of the KAM; only the director chooses (default: you)."
     )

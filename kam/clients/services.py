@@ -26,7 +26,6 @@ CLIENT_FIELDS = (
     "erp_code",
     "status",
     "client_type",
-    "is_key",
     "owner",
     "assistant",
     "parent",
@@ -89,6 +88,16 @@ def client_create(*, by: User, reason: str = "", **fields) -> Client:
     client = Client()
     assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
+    save_audited(client, by=by, reason=reason)
+    return client
+
+
+@transaction.atomic
+def client_set_key(*, by: User, client: Client, is_key: bool, reason: str) -> Client:
+    """Mark a client key or not. Call it through kam.qualification.services.decide_key, which
+    decides who may, gates prospects on the three P's and records the decision."""
+    _check_edit(by, client)
+    client.is_key = is_key
     save_audited(client, by=by, reason=reason)
     return client
 

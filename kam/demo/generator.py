@@ -1257,11 +1257,13 @@ class _Builder:
             if p.story == "new_key":
                 assert p.created is not None  # set by plan_clients
                 _backdate(client, when(p.created.date() + dt.timedelta(days=rng.randint(30, 60))))
+                qualification_services.decide_key(
+                    by=self.director, client=client, is_key=True, reason=D.MADE_KEY_REASON
+                )
                 client_services.client_update(
                     by=self.director,
                     client=client,
                     reason=D.MADE_KEY_REASON,
-                    is_key=True,
                     client_type=ClientType.PROSPECTIVE,
                     assistant=self.assistants[p.kam],
                 )

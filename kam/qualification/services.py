@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.clients.models import Client, ClientStatus, ClientType
-from kam.clients.services import client_update
+from kam.clients.services import client_set_key, client_update
 from kam.core.access import can_edit_client
 from kam.core.models import User
 from kam.core.services import assign_fields, save_audited
@@ -107,7 +107,7 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
                 code="not_qualified",
             )
     analytics = ClientAnalytics.objects.filter(client=client).first()
-    client_update(by=by, client=client, reason=reason, is_key=is_key)
+    client_set_key(by=by, client=client, is_key=is_key, reason=reason)
     decision = KeyDecision(
         client=client,
         decided_by=by,

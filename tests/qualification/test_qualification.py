@@ -281,3 +281,26 @@ def test_director_decides_for_any_client(world):
     director = make_user("boss2", "director")
     services.decide_key(by=director, client=world.foreign, is_key=True, reason="Strategic")
     assert Client.objects.get(pk=world.foreign.pk).is_key
+
+
+def test_the_key_flag_cannot_be_set_around_the_recorded_decision(world):
+    """Neither the client service nor the API takes is_key: only decide_key sets it."""
+    import json
+
+    from kam.clients import services as client_services
+    from kam.core.models import ApiToken
+
+    with pytest.raises(TypeError, match="is_key"):
+        client_services.client_update(by=world.kam, client=world.own, is_key=False)
+    _token, key = ApiToken.issue(user=world.director, name="t")
+    from django.test import Client as HttpClient
+
+    response = HttpClient().patch(
+        f"/api/clients/{world.own.pk}",
+        json.dumps({"is_key": False}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 422
+    assert Client.objects.get(pk=world.own.pk).is_key
+    assert not KeyDecision.objects.exists()
