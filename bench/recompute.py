@@ -7,8 +7,8 @@ database, dropped afterwards), creates the clients and products of bench/import_
 same synthetic lines (client = i mod 5,000, day = 2024-01-01 + i mod 366, the same amounts and
 costs), written straight into the table (executemany on SQLite, COPY on PostgreSQL) — none of
 that is timed. Then it runs `kam recompute` as a child process twice (the first run, and a second
-one replacing the snapshot) and prints wall seconds, the child's peak RSS (wait4's ru_maxrss) and
-the run's own step timings.
+one replacing the snapshot) and prints wall seconds, the child's peak RSS (wait4's ru_maxrss),
+the run's own step timings and the key-client scoring that follows it (included in wall seconds).
 """
 
 import argparse
@@ -63,6 +63,7 @@ def _bench(args, work: Path, postgres: bool) -> None:
     from django.db import connection, connections
 
     from kam.insights.models import AnalyticsRun
+    from kam.keyprofile.models import ScoringRun
 
     call_command("migrate", verbosity=0)
     _seed(args.clients, args.products)
@@ -80,7 +81,11 @@ def _bench(args, work: Path, postgres: bool) -> None:
         steps = ", ".join(
             f"{k} {v:.2f}" for k, v in run.timings.items() if not k.startswith("engine.")
         )
-        print(f"{label:<22}{seconds:>8.1f}{rss:>13,.0f}  {steps}; status {run.status}")
+        scoring = ScoringRun.objects.latest("pk")
+        print(
+            f"{label:<22}{seconds:>8.1f}{rss:>13,.0f}  {steps}; status {run.status}; "
+            f"key-client scoring {scoring.seconds:.2f} ({scoring.clients:,} clients)"
+        )
         connections.close_all()
     engine = {k[7:]: v for k, v in run.timings.items() if k.startswith("engine.")}
     print("engine steps (last run): " + ", ".join(f"{k} {v:.2f}" for k, v in engine.items()))

@@ -11,6 +11,10 @@ from kam.core.api import install_error_handlers
 from kam.core.api_auth import api_auth
 from kam.core.api_auth import router as tokens_router
 from kam.insights.api import router as insights_router
+from kam.keyprofile.api import router as keyprofile_router
+from kam.portfolio.api import router as portfolio_router
+from kam.potential.api import router as potential_router
+from kam.qualification.api import router as qualification_router
 from kam.sales.api import router as sales_router
 
 
@@ -35,3 +39,7 @@ api.add_router("/", tokens_router)
 api.add_router("/", clients_router)
 api.add_router("/", sales_router)
 api.add_router("/", insights_router)
+api.add_router("/", keyprofile_router)
+api.add_router("/", portfolio_router)
+api.add_router("/", potential_router)
+api.add_router("/", qualification_router)

@@ -4,6 +4,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from django.utils import timezone
+
 from kam.clients.models import Client, Competitor, Contact, TeamMembership
 from kam.core.models import Role, User
 from kam.sales.models import Product, SalesLine
@@ -49,3 +51,46 @@ def make_competitor(**extra) -> Competitor:
 
 def add_member(client: Client, user: User, function: str = "logistics") -> TeamMembership:
     return TeamMembership.objects.create(client=client, user=user, function=function)
+
+
+def make_scoring(scores: dict[Client, float]):
+    """A stored key-profile scoring (the newest run) with these clients' scores, ranked by score."""
+    from kam.keyprofile.models import ClientScore, ScoringRun
+    from kam.keyprofile.services import active_profile
+
+    run = ScoringRun.objects.create(
+        profile=active_profile(),
+        as_of=dt.date(2025, 3, 31),
+        trigger="manual",
+        clients=len(scores),
+    )
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    ClientScore.objects.bulk_create(
+        ClientScore(run=run, client=client, score=score, rank=rank)
+        for rank, (client, score) in enumerate(ranked, start=1)
+    )
+    return run
+
+
+def make_potential(client: Client, demand, share, year: int | None = None, **extra):
+    """A potential estimate: total ``demand`` of which ``share`` per cent is achievable."""
+    from kam.potential.models import ClientPotential
+
+    return ClientPotential.objects.create(
+        client=client,
+        year=year or timezone.localdate().year,
+        total_demand=Decimal(demand),
+        basis=extra.pop("basis", "plan"),
+        achievable_share=Decimal(share),
+        **extra,
+    )
+
+
+def make_analytics(client: Client, **fields):
+    """The client's analytics snapshot with the given fields (score 72.5, a breadwinner)."""
+    from kam.insights.models import ClientAnalytics
+
+    defaults = {"score": 72.5, "suggested_type": "breadwinner", "as_of": dt.date(2025, 6, 30)}
+    return ClientAnalytics.objects.create(
+        client=client, computed_at=timezone.now(), **(defaults | fields)
+    )

@@ -25,7 +25,16 @@ class TeamInline(admin.TabularInline):
 class ClientAdmin(VisibleClientsMixin, DirectorHistoryAdmin):
     client_path = ""
     list_display = ("name", "erp_code", "status", "client_type", "is_key", "owner", "region")
-    list_filter = ("status", "client_type", "is_key", "owner", "region")
+    list_filter = (
+        "status",
+        "client_type",
+        "is_key",
+        "is_industry_leader",
+        "is_reference_customer",
+        "is_expert",
+        "owner",
+        "region",
+    )
     search_fields = ("name", "legal_name", "erp_code")
     autocomplete_fields = ("owner", "assistant", "parent")
     inlines = [TeamInline]

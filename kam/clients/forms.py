@@ -37,7 +37,10 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "history": forms.Textarea(attrs={"rows": 3}),
             "org_structure": forms.Textarea(attrs={"rows": 3}),
+            "payment_on_time_pct": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01"}),
         }
+
+    TEXT_FIELDS = ("description", "history", "org_structure")
 
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +57,23 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
         if not by.is_director:
             # Only the director reassigns; a KAM's new client is theirs.
             self.fields.pop("owner")
+
+    @property
+    def fieldsets(self) -> list[tuple]:
+        """The visible fields in titled groups, for includes/form_fields.html."""
+        grouped = {*services.STRATEGIC_FIELDS, *self.TEXT_FIELDS, "change_reason"}
+        return [
+            (
+                _("General data"),
+                [f for f in self.visible_fields() if f.name not in grouped],
+            ),
+            (
+                _("Strategic flags and payment discipline"),
+                [self[name] for name in services.STRATEGIC_FIELDS],
+            ),
+            (_("Description and history"), [self[name] for name in self.TEXT_FIELDS]),
+            ("", [self["change_reason"]]),
+        ]
 
 
 class ContactForm(BootstrapMixin, forms.ModelForm):
@@ -157,6 +177,11 @@ class TeamMemberForm(BootstrapMixin, forms.ModelForm):
 
 
 class ClientFilterForm(forms.Form):
+    FLAGS = {
+        "leader": "is_industry_leader",
+        "reference": "is_reference_customer",
+        "expert": "is_expert",
+    }
     SORTS = {
         "name": "name",
         "-name": "-name",
@@ -190,6 +215,34 @@ class ClientFilterForm(forms.Form):
         label=_("Key"),
         required=False,
         choices=[("", _("Key and other")), ("yes", _("Key clients")), ("no", _("Not key"))],
+    )
+    # Strategic flags (R1, R5): yes / no / either, like the key flag.
+    leader = forms.ChoiceField(
+        label=_("Industry leader"),
+        required=False,
+        choices=[
+            ("", _("Leaders and other")),
+            ("yes", _("Industry leaders")),
+            ("no", _("Not industry leaders")),
+        ],
+    )
+    reference = forms.ChoiceField(
+        label=_("Reference customer"),
+        required=False,
+        choices=[
+            ("", _("References and other")),
+            ("yes", _("Reference customers")),
+            ("no", _("Not reference customers")),
+        ],
+    )
+    expert = forms.ChoiceField(
+        label=_("Expert"),
+        required=False,
+        choices=[
+            ("", _("Experts and other")),
+            ("yes", _("Demanding experts")),
+            ("no", _("Not experts")),
+        ],
     )
     owner = forms.ModelChoiceField(
         label=_("KAM"), required=False, empty_label=_("Any KAM"), queryset=User.objects.none()
@@ -256,6 +309,9 @@ class ClientFilterForm(forms.Form):
             )
         if data["key"]:
             clients = clients.filter(is_key=data["key"] == "yes")
+        for name, field in self.FLAGS.items():
+            if data[name]:
+                clients = clients.filter(**{field: data[name] == "yes"})
         if data["owner"]:
             clients = clients.filter(owner=data["owner"])
         if data["region"]:

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import TypedDict
 
 from django.conf import settings
@@ -70,6 +71,36 @@ class Client(models.Model):
         default=ClientType.NONE,
     )
     is_key = models.BooleanField(_("key client"), default=False)
+    # Strategic flags and payment discipline (R1, R5): the analytics suggest a flagged industry
+    # leader as an image-maker and a flagged expert as an expert client.
+    is_industry_leader = models.BooleanField(
+        _("industry leader"),
+        default=False,
+        help_text=_(
+            "A recognised leader of its industry; such clients are suggested as image-makers."
+        ),
+    )
+    is_reference_customer = models.BooleanField(
+        _("reference customer"),
+        default=False,
+        help_text=_("Agrees to be named as a reference."),
+    )
+    is_expert = models.BooleanField(
+        _("demanding, knowledgeable client"),
+        default=False,
+        help_text=_("Such clients are suggested as expert clients."),
+    )
+    payment_on_time_pct = models.DecimalField(
+        _("paid on time, %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Share of invoices paid by their due date over the last 12 months, from the ERP."
+        ),
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -106,6 +137,13 @@ class Client(models.Model):
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["status"]),
             models.Index(fields=["region"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment_on_time_pct__isnull=True)
+                | models.Q(payment_on_time_pct__gte=0, payment_on_time_pct__lte=100),
+                name="client_payment_on_time_0_100",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, FilterLookup, FilterSchema, Schema
+from pydantic import PlainSerializer
 
 from kam.core.api import Money, Payload, UserRef, patch_schema
 
@@ -13,6 +14,14 @@ from .models import Attitude, ClientStatus, ClientType, DecisionRole
 # "" (no role) or one of DecisionRole, as one enum in the OpenAPI schema. Built at runtime from
 # the choices, which mypy cannot follow.
 DecisionRoleOrBlank = Literal[("", *DecisionRole.values)]  # type: ignore[valid-type]
+
+Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+"""A percentage 0–100, serialised as a string with two decimals: ``"97.50"``."""
+
+PAYMENT_ON_TIME = (
+    "Share of invoices paid by their due date over the last 12 months, from the ERP, "
+    'in per cent (0–100, two decimals) as a string: "97.50"; null when unknown.'
+)
 
 # --- references ----------------------------------------------------------------------------
 
@@ -59,6 +68,10 @@ class ClientOut(Schema):
     client_type: ClientType
     client_type_label: str
     is_key: bool
+    is_industry_leader: bool
+    is_reference_customer: bool
+    is_expert: bool
+    payment_on_time_pct: Percent | None = Field(description=PAYMENT_ON_TIME)
     owner: UserRef
     assistant: UserRef | None
     parent: ParentRef | None
@@ -95,6 +108,17 @@ class ClientIn(Payload):
     org_structure: str = ""
     status: ClientStatus = ClientStatus.ACTIVE
     client_type: ClientType = ClientType.NONE
+    is_industry_leader: bool = Field(
+        False,
+        description="A recognised leader of its industry; suggested as an image-maker.",
+    )
+    is_reference_customer: bool = Field(False, description="Agrees to be named as a reference.")
+    is_expert: bool = Field(
+        False, description="A demanding, knowledgeable client; suggested as an expert client."
+    )
+    payment_on_time_pct: Decimal | None = Field(
+        None, ge=0, le=100, max_digits=5, decimal_places=2, description=PAYMENT_ON_TIME
+    )
     owner: int | None = Field(
         None, description="User id of the KAM; only the director chooses (default: you)."
     )
@@ -128,6 +152,9 @@ class ClientFilter(FilterSchema):
     status: ClientStatus | None = None
     client_type: ClientType | None = None
     is_key: bool | None = None
+    is_industry_leader: bool | None = None
+    is_reference_customer: bool | None = None
+    is_expert: bool | None = None
     owner: Annotated[int | None, FilterLookup("owner_id")] = Field(
         None, description="User id of the owner KAM."
     )

@@ -34,9 +34,21 @@ CLIENT_FIELDS = (
     "employees",
     "annual_revenue",
     "website",
+    # strategic flags and payment discipline (STRATEGIC_FIELDS)
+    "is_industry_leader",
+    "is_reference_customer",
+    "is_expert",
+    "payment_on_time_pct",
     "description",
     "history",
     "org_structure",
+)
+# The client's strategic flags and payment discipline: one group on the form (R1, R5).
+STRATEGIC_FIELDS = (
+    "is_industry_leader",
+    "is_reference_customer",
+    "is_expert",
+    "payment_on_time_pct",
 )
 CONTACT_FIELDS = (
     "full_name",

@@ -128,7 +128,12 @@ def client_export(request):
         _("Sales, last 12 months"),
         _("Parent company"),
         _("Website"),
+        _("Industry leader"),
+        _("Reference customer"),
+        _("Demanding expert"),
+        _("Paid on time, %"),
     ]
+    yes_no = {True: _("yes"), False: _("no")}
     rows = (
         [
             c.erp_code,
@@ -136,7 +141,7 @@ def client_export(request):
             c.legal_name,
             c.get_status_display(),
             c.get_client_type_display(),
-            _("yes") if c.is_key else _("no"),
+            yes_no[c.is_key],
             str(c.owner),
             str(c.assistant or ""),
             c.industry,
@@ -146,6 +151,10 @@ def client_export(request):
             c.revenue_12m,
             c.parent.name if c.parent else "",
             c.website,
+            yes_no[c.is_industry_leader],
+            yes_no[c.is_reference_customer],
+            yes_no[c.is_expert],
+            c.payment_on_time_pct,
         ]
         for c in clients.iterator(chunk_size=2000)
     )

@@ -302,6 +302,10 @@ class _ClientPlan:
     revenue: Decimal | None = None
     employees: int | None = None
     website: str = ""
+    industry_leader: bool = False
+    reference_customer: bool = False
+    expert: bool = False
+    paid_on_time: Decimal | None = None
     total: Decimal = Decimal("0")
     last_sale: dt.date | None = None
     obj: Client | None = None
@@ -345,6 +349,7 @@ class _Builder:
         self.plan_clients()
         self.plan_sales()
         self.plan_texts()
+        self.plan_flags()
         self.plan_people()
         self.write_products()
         self.write_competitors()
@@ -843,6 +848,51 @@ class _Builder:
             )
             p.website = f"https://{p.slug}.example" if p.key or rng.random() < 0.7 else ""
 
+    # ── strategic flags and payment discipline ─────────────────────────────────────────────────
+
+    def plan_flags(self) -> None:
+        """Three industry leaders (at least one key), five reference customers among the healthy
+        key clients, two demanding experts; most buying clients get a share of invoices paid on
+        time (key clients mostly 80–100 %, some 50–70 %)."""
+        rng = self.rng("flags")
+        healthy_key = [p for p in self.clients if p.key and p.story != "prospect" and not p.risk]
+        not_breadwinners = [p for p in healthy_key if p.client_type != ClientType.BREADWINNER]
+        # Leaders: key image-makers first (big names that buy little from us yet), else another
+        # key client that is not a breadwinner; then big non-key companies among those that buy
+        # less than the median from us.
+        leaders = [p for p in not_breadwinners if p.client_type == ClientType.IMAGE_MAKER][:2]
+        leaders = leaders or not_breadwinners[:1] or healthy_key[:1]
+        others = [p for p in self.clients if not p.key and p.story == "normal" and not p.risk]
+        median = sorted(p.size for p in others)[len(others) // 2] if others else 0.0
+        big_names = sorted(
+            (p for p in others if p.size <= median),
+            key=lambda p: (-(p.revenue or 0), p.idx),
+        )
+        leaders += big_names[: max(0, 3 - len(leaders))]
+        experts = [
+            p for p in not_breadwinners if p.client_type == ClientType.EXPERT and p not in leaders
+        ]
+        experts += [p for p in not_breadwinners if p not in leaders and p not in experts]
+        experts += [p for p in big_names if p not in leaders]  # a small demo: few key clients
+        references = rng.sample(healthy_key, min(5, len(healthy_key)))
+        for p in leaders:
+            p.industry_leader = True
+        for p in experts[:2]:
+            p.expert = True
+        for p in references:
+            p.reference_customer = True
+        for p in self.clients:
+            if p.story == "prospect":
+                continue  # no invoices yet
+            if p.key:
+                late = rng.random() < (0.5 if p.risk else 0.15)
+                share = rng.uniform(50, 70) if late else rng.uniform(80, 100)
+            elif rng.random() < 0.12:
+                continue  # the ERP has no figure for this one
+            else:
+                share = rng.triangular(45, 100, 95)
+            p.paid_on_time = Decimal(f"{share:.1f}")
+
     # ── people: team, contacts, competitors at clients ─────────────────────────────────────────
 
     def plan_people(self) -> None:
@@ -1061,6 +1111,10 @@ class _Builder:
                     status=p.initial_status,
                     client_type=p.initial_type,
                     is_key=p.initial_key,
+                    is_industry_leader=p.industry_leader,
+                    is_reference_customer=p.reference_customer,
+                    is_expert=p.expert,
+                    payment_on_time_pct=p.paid_on_time,
                     owner=self.kams[p.kam],
                     assistant=self.assistants[p.kam] if p.initial_key else None,
                     parent=None if p.parent is None else self.clients[p.parent].obj,

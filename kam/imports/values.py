@@ -136,6 +136,29 @@ def integer(minimum: int, maximum: int) -> Parser:
     return parse
 
 
+def percent() -> Parser:
+    """A percentage from 0 to 100 with up to two decimals: ``97,5``, ``97.50`` or ``97,5 %``.
+
+    Parsed as a wide decimal first, so that anything outside 0–100 gets the range message rather
+    than a message about the number of digits.
+    """
+    as_decimal = decimal(16, 2)
+
+    def parse(raw: pl.Series) -> Parsed:
+        message = _("Must be a percentage between 0 and 100.")
+        number = as_decimal(raw.str.replace(r"\s*%$", ""))
+        frame = pl.DataFrame({VALUE: number.value, ERROR: number.error})
+        out_of_range = (pl.col(VALUE) < 0) | (pl.col(VALUE) > 100)
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(ERROR), pl.when(out_of_range).then(_message(message))).alias(ERROR)
+        ).with_columns(
+            pl.when(pl.col(ERROR).is_null()).then(pl.col(VALUE)).cast(pl.Decimal(5, 2)).alias(VALUE)
+        )
+        return _result(frame)
+
+    return parse
+
+
 def date() -> Parser:
     """31.12.2024 or 2024-12-31; an XLSX date cell arrives as ISO text, maybe with a time."""
 

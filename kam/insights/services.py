@@ -16,8 +16,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kam.analytics import schema as s
+from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import AnalysisResult, analyze
+from kam.clients.models import Client
 from kam.sales.models import SalesLine
 
 from .models import AnalyticsRun, ClientAnalytics, RunStatus
@@ -68,6 +70,21 @@ def read_sales() -> pl.DataFrame:
     return pl.concat(frames, rechunk=True)
 
 
+def read_attributes() -> pl.DataFrame:
+    """The client attributes the engine's suggested type reads, in one query: ``client_id``,
+    ``is_leader`` (the industry-leader flag → image-maker) and ``is_expert`` (→ expert).
+
+    Only these: the attributes that would add scoring criteria (``potential``,
+    ``share_of_wallet``, ``is_strategic``) are left out, so the default score is unchanged.
+    """
+    rows = Client.objects.order_by("pk").values_list("pk", "is_industry_leader", "is_expert")
+    return pl.DataFrame(
+        list(rows),
+        schema={s.CLIENT: pl.Int64, scoring.IS_LEADER: pl.Boolean, scoring.IS_EXPERT: pl.Boolean},
+        orient="row",
+    )
+
+
 def recompute(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
     """Analyse all sales and replace every client's snapshot; return the run row.
 
@@ -96,7 +113,15 @@ def recompute(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
         last = sales[s.DATE].max()
         assert isinstance(last, dt.date)
         config = AnalysisConfig(as_of=min(last, today))
-        result = analyze(sales, config, progress=lambda step: say(f"analyse: {step}"))
+        say("read client attributes")
+        attributes = read_attributes()
+        timings["read"] = time.perf_counter() - started
+        result = analyze(
+            sales,
+            config,
+            attributes=attributes,
+            progress=lambda step: say(f"analyse: {step}"),
+        )
         timings |= {f"engine.{k}": v for k, v in result.timings.items()}
         timings["engine"] = sum(result.timings.values())
         say("write snapshots")

@@ -1,6 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kam.core.forms import BootstrapMixin
+from kam.core.models import Role, User
 
 from .models import KeyProfile, Metric, Normalisation, parse_bands
 from .services import CriterionSpec
@@ -66,3 +71,61 @@ def initial_for(profile: KeyProfile) -> list[dict]:
             }
         )
     return rows
+
+
+class ScoreFilterForm(BootstrapMixin, forms.Form):
+    """Filters of the prioritised list; every field optional, bad values are ignored."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    key = forms.ChoiceField(
+        label=_("Key client"),
+        required=False,
+        choices=[
+            ("", pgettext_lazy("filter", "All clients")),
+            ("yes", _("Key clients")),
+            ("no", _("Not key")),
+        ],
+    )
+    candidates = forms.BooleanField(label=_("Passes every threshold"), required=False)
+    movement = forms.ChoiceField(
+        label=_("Movement"),
+        required=False,
+        choices=[
+            ("", _("Any movement")),
+            ("up", _("Moved up")),
+            ("down", _("Moved down")),
+            ("new", _("New in the list")),
+        ],
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner KAM"), required=False, queryset=User.objects.none(), empty_label=_("Any KAM")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(role=Role.KAM).order_by(
+            "last_name", "first_name", "username"
+        )
+
+    def apply(self, scores):
+        if not self.is_valid():
+            return scores
+        data = self.cleaned_data
+        if data["q"]:
+            scores = scores.filter(
+                Q(client__name__icontains=data["q"]) | Q(client__erp_code__icontains=data["q"])
+            )
+        if data["key"]:
+            scores = scores.filter(client__is_key=data["key"] == "yes")
+        if data["candidates"]:
+            scores = scores.filter(candidate=True)
+        if data["owner"]:
+            scores = scores.filter(client__owner=data["owner"])
+        movement = data["movement"]
+        if movement == "new":
+            scores = scores.filter(previous_rank__isnull=True)
+        elif movement == "up":
+            scores = scores.filter(previous_rank__gt=F("rank"))
+        elif movement == "down":
+            scores = scores.filter(previous_rank__lt=F("rank"))
+        return scores

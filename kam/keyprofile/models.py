@@ -12,6 +12,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.clients.models import ClientOwnedQuerySet
+
 
 class Metric(models.TextChoices):
     """The engine's scoring criteria (kam.analytics.scoring) the profile can use."""
@@ -24,6 +26,11 @@ class Metric(models.TextChoices):
     FREQUENCY = "frequency", _("Purchase days, last 12 months")
     POTENTIAL = "potential", _("Potential revenue (this year)")
     SHARE_OF_WALLET = "share_of_wallet", _("Share of wallet (this year)")
+    CATEGORIES = "categories", _("Product categories bought, last 12 months")
+    PAYMENT_DISCIPLINE = "payment_discipline", _("Paid on time, %")
+    INDUSTRY_LEADER = "industry_leader", _("Industry leader (flag)")
+    REFERENCE_CUSTOMER = "reference_customer", _("Reference customer (flag)")
+    EXPERT = "expert", _("Demanding, knowledgeable client (flag)")
 
 
 class Normalisation(models.TextChoices):
@@ -118,3 +125,91 @@ class ProfileCriterion(models.Model):
 
     def band_edges(self) -> list[float]:
         return [float(e) for e in parse_bands(self.bands)] if self.bands else []
+
+
+class ScoringTrigger(models.TextChoices):
+    RECOMPUTE = "recompute", _("after the analytics recompute")
+    PROFILE = "profile", _("new profile version")
+    MANUAL = "manual", _("rescored by hand")
+
+
+class ScoringRun(models.Model):
+    """One scoring of every client against a profile version; kept to show movement."""
+
+    profile = models.ForeignKey(
+        KeyProfile, on_delete=models.PROTECT, related_name="runs", verbose_name=_("profile")
+    )
+    as_of = models.DateField(_("as of"))
+    created_at = models.DateTimeField(_("scored at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scored by"),
+    )
+    trigger = models.CharField(_("reason"), max_length=16, choices=ScoringTrigger.choices)
+    used = models.JSONField(_("criteria used"), default=list)
+    dropped = models.JSONField(_("criteria without data"), default=list)
+    clients = models.PositiveIntegerField(_("clients scored"), default=0)
+    seconds = models.FloatField(_("duration, s"), default=0.0)
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ClientScoreQuerySet(ClientOwnedQuerySet):
+    def of_latest_run(self):
+        """Scores of the newest run (none before the first scoring)."""
+        return self.filter(run_id=ScoringRun.objects.order_by("-pk").values("pk")[:1])
+
+
+class ClientScore(models.Model):
+    """A client's score in one run, with the previous run's score and rank for movement."""
+
+    run = models.ForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="scores", verbose_name=_("run")
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.CASCADE,
+        related_name="scores",
+        verbose_name=_("client"),
+    )
+    score = models.FloatField(_("score"))
+    rank = models.PositiveIntegerField(_("rank"))
+    previous_score = models.FloatField(_("previous score"), null=True, blank=True)
+    previous_rank = models.PositiveIntegerField(_("previous rank"), null=True, blank=True)
+    candidate = models.BooleanField(_("passes every threshold"), default=True)
+    contributions = models.JSONField(_("contributions"), default=dict)
+    values = models.JSONField(_("values"), default=dict)
+    failures = models.JSONField(_("thresholds failed"), default=list)
+
+    objects = ClientScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client score")
+        verbose_name_plural = _("client scores")
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "client"], name="keyprofile_score_once_per_run")
+        ]
+        indexes = [models.Index(fields=["client", "run"]), models.Index(fields=["run", "rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} #{self.rank} {self.score:.1f}"
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained (positive) or lost (negative) since the previous run; None if new."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+    @property
+    def score_change(self) -> float | None:
+        return None if self.previous_score is None else self.score - self.previous_score

@@ -9,30 +9,70 @@ Scoring is company-wide (every client, prospect and lead); pages filter rows by 
 """
 
 import datetime as dt
+import math
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.analytics import schema as s
 from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
+from kam.analytics.windows import analysis_window
 from kam.clients.models import Client
-from kam.insights.services import read_sales
+from kam.core.models import Role
+from kam.insights.models import AnalyticsRun
+from kam.insights.services import Progress, read_sales, recompute
 from kam.potential.models import ClientPotential
+from kam.sales.models import SalesLine
 
-from .models import KeyProfile, Metric, Normalisation, ProfileCriterion
+from .models import (
+    ClientScore,
+    KeyProfile,
+    Metric,
+    Normalisation,
+    ProfileCriterion,
+    ScoringRun,
+    ScoringTrigger,
+)
 
-#: The default profile (R4): profit, reliability, long-term cooperation, growth.
-DEFAULT_METRICS = ("revenue", "margin", "growth", "regularity", "tenure", "frequency")
+#: The default profile (R1, R4): weights of the engine's defaults where it has the criterion.
+#: High profit → revenue, margin; reliable partner → regularity, payment discipline; long-term
+#: cooperation → tenure, frequency; drives growth → growth; potential over the years (R1) →
+#: potential; reputation → industry leader. Criteria without data drop out until there is some.
+DEFAULT_PROFILE: dict[str, float] = {
+    Metric.REVENUE: scoring.DEFAULT_WEIGHTS["revenue"],
+    Metric.MARGIN: scoring.DEFAULT_WEIGHTS["margin"],
+    Metric.GROWTH: scoring.DEFAULT_WEIGHTS["growth"],
+    Metric.REGULARITY: scoring.DEFAULT_WEIGHTS["regularity"],
+    Metric.TENURE: scoring.DEFAULT_WEIGHTS["tenure"],
+    Metric.FREQUENCY: 0.05,
+    Metric.POTENTIAL: scoring.DEFAULT_WEIGHTS["potential"],
+    Metric.PAYMENT_DISCIPLINE: 0.05,
+    Metric.INDUSTRY_LEADER: scoring.DEFAULT_WEIGHTS["strategic"],
+}
 
-#: Profile metric → column of the engine's metrics frame.
-COLUMN = {m: scoring.CRITERION_COLUMN[m] for m in Metric.values}
+#: Profile metric → column of the metrics frame: the engine's criteria keep the engine's column;
+#: the others (client flags, payment discipline, categories) are added by :func:`metrics_frame`.
+COLUMN = {m: scoring.CRITERION_COLUMN.get(m, m) for m in Metric.values}
+
+#: Client fields read as metrics: boolean flags become 0/1, the percentage a float.
+CLIENT_FIELD_METRICS = {
+    Metric.PAYMENT_DISCIPLINE: "payment_on_time_pct",
+    Metric.INDUSTRY_LEADER: "is_industry_leader",
+    Metric.REFERENCE_CUSTOMER: "is_reference_customer",
+    Metric.EXPERT: "is_expert",
+}
+
+#: Scoring runs kept for movement and history; older ones are deleted with their scores.
+KEEP_RUNS = 12
+WRITE_BATCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -98,9 +138,9 @@ def active_profile() -> KeyProfile:
                 ProfileCriterion(
                     profile=profile,
                     metric=metric,
-                    weight=Decimal(str(scoring.DEFAULT_WEIGHTS[metric])),
+                    weight=Decimal(str(weight)),
                 )
-                for metric in DEFAULT_METRICS
+                for metric, weight in DEFAULT_PROFILE.items()
             )
             return profile
     except IntegrityError:  # created concurrently
@@ -131,20 +171,29 @@ def save_version(*, by, criteria: list[CriterionSpec], note: str = "") -> KeyPro
             )
             for c in criteria
         )
+    rescore(by=by, trigger=ScoringTrigger.PROFILE)
     return profile
 
 
 # --- metrics and scoring ------------------------------------------------------------------------
 
 
-def metrics_frame(today: dt.date | None = None) -> pl.DataFrame:
-    """One row per client (company-wide): the engine's metrics plus potential of this year."""
+def metrics_frame(today: dt.date | None = None, sales: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per client (company-wide): the engine's metrics, the number of product categories
+    bought in the same 12-month window, this year's potential, and the client's own flags and
+    payment discipline. ``sales`` is :func:`read_sales` output when the caller already has it."""
     today = today or timezone.localdate()
+    fields = list(CLIENT_FIELD_METRICS.values())
+    clients = [
+        (pk, *(None if v is None else float(v) for v in values))
+        for pk, *values in Client.objects.order_by("pk").values_list("pk", *fields)
+    ]
     base = pl.DataFrame(
-        {s.CLIENT: list(Client.objects.order_by("pk").values_list("pk", flat=True))},
-        schema={s.CLIENT: pl.Int64},
-    )
-    sales = read_sales()
+        clients,
+        schema={s.CLIENT: pl.Int64, **dict.fromkeys(fields, pl.Float64)},
+        orient="row",
+    ).rename({field: COLUMN[metric] for metric, field in CLIENT_FIELD_METRICS.items()})
+    sales = read_sales() if sales is None else sales
     as_of = today
     if sales.height:
         if sales[s.COST].null_count():  # as recompute: margins unknown without every cost
@@ -154,28 +203,46 @@ def metrics_frame(today: dt.date | None = None) -> pl.DataFrame:
         as_of = min(last, today)
         metrics = scoring.client_metrics(sales, AnalysisConfig(as_of=as_of))
         base = base.join(metrics, on=s.CLIENT, how="left")
+        base = base.join(_categories(as_of), on=s.CLIENT, how="left")
     potentials = ClientPotential.objects.filter(year=as_of.year).with_actual()
     attributes = [
-        {
-            s.CLIENT: p.client_id,
-            scoring.POTENTIAL: float(p.potential_revenue),
-            scoring.SHARE_OF_WALLET: (
-                None if p.share_of_wallet is None else float(p.share_of_wallet)
-            ),
-        }
+        (
+            p.client_id,
+            float(p.potential_revenue),
+            None if p.share_of_wallet is None else float(p.share_of_wallet),
+        )
         for p in potentials
     ]
-    if attributes:
-        frame = pl.DataFrame(
-            attributes,
-            schema={
-                s.CLIENT: pl.Int64,
-                scoring.POTENTIAL: pl.Float64,
-                scoring.SHARE_OF_WALLET: pl.Float64,
-            },
-        )
-        base = base.join(frame, on=s.CLIENT, how="left")
-    return base
+    frame = pl.DataFrame(
+        attributes,
+        schema={
+            s.CLIENT: pl.Int64,
+            scoring.POTENTIAL: pl.Float64,
+            scoring.SHARE_OF_WALLET: pl.Float64,
+        },
+        orient="row",
+    )
+    return base.join(frame, on=s.CLIENT, how="left").with_columns(pl.lit(as_of).alias(AS_OF))
+
+
+AS_OF = "_as_of"
+
+
+def _categories(as_of: dt.date) -> pl.DataFrame:
+    """Distinct product categories each client bought in the analysis window ending at as-of."""
+    start, end = analysis_window(as_of, AnalysisConfig().window_months)
+    counts = (
+        SalesLine.objects.filter(date__range=(start, end))
+        .exclude(product__category="")
+        .values("client_id")
+        .annotate(n=Count("product__category", distinct=True))
+        .values_list("client_id", "n")
+    )
+    return pl.DataFrame(
+        list(counts),
+        schema={s.CLIENT: pl.Int64, COLUMN[Metric.CATEGORIES]: pl.Float64},
+        orient="row",
+    )
 
 
 def _banded(column: str, edges: tuple[float, ...]) -> pl.Expr:
@@ -272,3 +339,96 @@ def preview(criteria: list[CriterionSpec], frame: pl.DataFrame | None = None) ->
         leaving=sorted((clients[i] for i in old - new), key=lambda c: c.name),
         new=new_result,
     )
+
+
+# --- stored scorings (movement since the last one) ----------------------------------------------
+
+
+def latest_run() -> ScoringRun | None:
+    return ScoringRun.objects.select_related("profile", "created_by").order_by("-pk").first()
+
+
+def can_rescore(user) -> bool:
+    return user.is_director or user.role == Role.KAM
+
+
+def rescore(
+    *,
+    by=None,
+    trigger: str = ScoringTrigger.MANUAL,
+    sales: pl.DataFrame | None = None,
+    today: dt.date | None = None,
+) -> ScoringRun:
+    """Score every client against the active profile and store the run.
+
+    ``by`` is who asked for it; asking by hand is for the director and KAMs, while a recompute
+    (after anybody's sales import) or a new profile version rescore on their own. ``today``
+    scores as of an earlier day (sales after it are ignored), as the demo does for its history.
+
+    Each client's row keeps its score and rank of the previous run, so the list shows movement
+    without joining runs. Only the newest :data:`KEEP_RUNS` runs are kept.
+    """
+    if trigger == ScoringTrigger.MANUAL and by is not None and not can_rescore(by):
+        raise PermissionDenied
+    started = time.perf_counter()
+    profile = active_profile()
+    frame = metrics_frame(today=today, sales=sales)
+    result = score(frame, specs(profile))
+    as_of = frame[AS_OF][0] if frame.height else timezone.localdate()
+    with transaction.atomic():
+        previous = latest_run()
+        before: dict[int, tuple[float, int]] = {}
+        if previous is not None:
+            scores = previous.scores.values_list("client_id", "score", "rank")
+            before = {client_id: (old, rank) for client_id, old, rank in scores}
+        run = ScoringRun.objects.create(
+            profile=profile,
+            as_of=as_of,
+            created_by=by,
+            trigger=trigger,
+            used=result.used,
+            dropped=result.dropped,
+            clients=len(result.rows),
+        )
+        ClientScore.objects.bulk_create(
+            (
+                ClientScore(
+                    run=run,
+                    client_id=row.client_id,
+                    score=row.score,
+                    rank=row.rank,
+                    previous_score=before[row.client_id][0] if row.client_id in before else None,
+                    previous_rank=before[row.client_id][1] if row.client_id in before else None,
+                    candidate=row.candidate,
+                    contributions=row.contributions,
+                    values={m: _plain(v) for m, v in row.values.items()},
+                    failures=row.failures,
+                )
+                for row in result.rows
+            ),
+            batch_size=WRITE_BATCH,
+        )
+        stale = ScoringRun.objects.order_by("-pk").values_list("pk", flat=True)[KEEP_RUNS:]
+        ScoringRun.objects.filter(pk__in=list(stale)).delete()
+        run.seconds = time.perf_counter() - started
+        run.save(update_fields=["seconds"])
+    return run
+
+
+def _plain(value: float | None) -> float | None:
+    """JSON keeps no NaN or infinity: such a value is stored as unknown."""
+    return value if value is None or math.isfinite(value) else None
+
+
+def ensure_scored() -> ScoringRun:
+    """The newest run; the first reader of a fresh installation triggers the first scoring."""
+    return latest_run() or rescore(trigger=ScoringTrigger.MANUAL)
+
+
+def recompute_and_rescore(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
+    """The analytics recompute, then a scoring of every client on the fresh figures."""
+    run = recompute(by=by, progress=progress)
+    if progress:
+        progress("score against the key-client profile")
+    rescore(by=by, trigger=ScoringTrigger.RECOMPUTE)
+    return run

@@ -3,97 +3,161 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from kam.clients.models import Client
 from kam.core.exports import xlsx_response
 from kam.core.forms import run_service
-from kam.core.models import Role
 
 from . import services
-from .forms import CriterionFormSet, NoteForm, initial_for
-from .models import KeyProfile, Metric
+from .forms import CriterionFormSet, NoteForm, ScoreFilterForm, initial_for
+from .models import ClientScore, KeyProfile, Metric, ScoringTrigger
+
+PAGE_SIZE = 100
 
 
-def _require_reader(user) -> None:
-    if not (user.is_director or user.role == Role.KAM):
-        raise PermissionDenied
+def _labels(metrics) -> dict[str, str]:
+    return {m: str(Metric(m).label) for m in metrics if m in Metric.values}
 
 
-def _visible_rows(user, profile: KeyProfile):
-    """Company-wide scores, then only the rows of clients the reader may see."""
-    result = services.score(services.metrics_frame(), services.specs(profile))
-    clients = Client.objects.visible_to(user).select_related("owner").in_bulk()
-    rows = [(row, clients[row.client_id]) for row in result.rows if row.client_id in clients]
-    return result, rows
+def _visible_scores(request, run):
+    """The run's scores of the clients the reader may see, filtered as the form asks."""
+    form = ScoreFilterForm(request.GET or None)
+    scores = (
+        ClientScore.objects.visible_to(request.user)
+        .filter(run=run)
+        .select_related("client", "client__owner")
+        .order_by("rank")
+    )
+    return form, form.apply(scores)
 
 
-def _labels(metrics) -> list[tuple[str, str]]:
-    return [(m, str(Metric(m).label)) for m in metrics]
+def _movers(request, run, limit: int = 5):
+    """The visible clients that moved most up and most down since the previous run."""
+    moved = (
+        ClientScore.objects.visible_to(request.user)
+        .filter(run=run, previous_rank__isnull=False)
+        .exclude(previous_rank=F("rank"))
+        .annotate(change=F("previous_rank") - F("rank"))
+        .select_related("client")
+    )
+    up = moved.filter(change__gt=0).order_by("-change", "rank")[:limit]
+    down = moved.filter(change__lt=0).order_by("change", "rank")[:limit]
+    return list(up), list(down)
 
 
 @login_required
 def scored_list(request):
-    _require_reader(request.user)
-    profile = services.active_profile()
-    result, rows = _visible_rows(request.user, profile)
-    labels = dict(_labels(Metric.values))
+    run = services.ensure_scored()
+    form, scores = _visible_scores(request, run)
+    page = Paginator(scores, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = _labels(Metric.values)
+    query = request.GET.copy()
+    query.pop("page", None)
+    up, down = _movers(request, run)
+    active = services.active_profile()
     return render(
         request,
         "keyprofile/list.html",
         {
-            "profile": profile,
-            "criteria": profile.criteria.all(),
+            "run": run,
+            "stale": run.profile_id != active.pk,
+            "active": active,
+            "criteria": run.profile.criteria.all(),
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
             "rows": [
                 (
                     row,
-                    client,
-                    [row.contributions[m] for m in result.used],
-                    [labels[m] for m in row.failures],
+                    [row.contributions.get(m) for m in run.used],
+                    [labels.get(m, m) for m in row.failures],
                 )
-                for row, client in rows
+                for row in page
             ],
-            "used": _labels(result.used),
-            "dropped": _labels(result.dropped),
+            "used": [(m, labels.get(m, m)) for m in run.used],
+            "dropped": [(m, labels.get(m, m)) for m in run.dropped],
+            "moved_up": up,
+            "moved_down": down,
+            "can_rescore": services.can_rescore(request.user),
             "nav": "keyclients",
         },
     )
 
 
 @login_required
+@require_POST
+def rescore(request):
+    if not services.can_rescore(request.user):
+        raise PermissionDenied
+    run = services.rescore(by=request.user, trigger=ScoringTrigger.MANUAL)
+    messages.success(
+        request,
+        _("%(count)s clients scored against profile version %(version)s in %(seconds)s s.")
+        % {"count": run.clients, "version": run.profile.version, "seconds": f"{run.seconds:.1f}"},
+    )
+    return redirect("keyprofile:list")
+
+
+def _movement_text(row: ClientScore) -> str:
+    change = row.rank_change
+    if change is None:
+        return str(_("new"))
+    return f"{change:+d}" if change else "0"
+
+
+@login_required
 def export(request):
-    _require_reader(request.user)
-    profile = services.active_profile()
-    result, rows = _visible_rows(request.user, profile)
-    labels = dict(_labels(Metric.values))
+    run = services.ensure_scored()
+    _form, scores = _visible_scores(request, run)
+    labels = _labels(Metric.values)
+    metrics = [c.metric for c in run.profile.criteria.all()]
     header = [
         _("Rank"),
+        _("Previous rank"),
+        _("Places moved"),
         _("Client"),
         _("ERP code"),
         _("Owner KAM"),
         _("Score"),
-        *[_("Contribution: %(name)s") % {"name": labels[m]} for m in result.used],
+        _("Previous score"),
+        *[_("Contribution: %(name)s") % {"name": labels.get(m, m)} for m in run.used],
+        *[_("Value: %(name)s") % {"name": labels.get(m, m)} for m in metrics],
         _("Thresholds failed"),
         _("Key candidate"),
         _("Key client"),
     ]
-    body = [
+    body = (
         [
             row.rank,
-            client.name,
-            client.erp_code,
-            str(client.owner),
+            row.previous_rank,
+            _movement_text(row),
+            row.client.name,
+            row.client.erp_code,
+            str(row.client.owner),
             round(row.score, 2),
-            *[round(row.contributions[m], 2) for m in result.used],
-            ", ".join(labels[m] for m in row.failures),
-            row.candidate,
-            client.is_key,
+            None if row.previous_score is None else round(row.previous_score, 2),
+            *[_rounded(row.contributions.get(m)) for m in run.used],
+            *[_rounded(row.values.get(m)) for m in metrics],
+            ", ".join(labels.get(m, m) for m in row.failures),
+            _("yes") if row.candidate else _("no"),
+            _("yes") if row.client.is_key else _("no"),
         ]
-        for row, client in rows
-    ]
-    return xlsx_response(f"key-clients-v{profile.version}.xlsx", _("Key clients"), header, body)
+        for row in scores.iterator(chunk_size=2000)
+    )
+    return xlsx_response(
+        f"key-clients-v{run.profile.version}-{run.as_of:%Y-%m-%d}.xlsx",
+        _("Key clients"),
+        header,
+        body,
+    )
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 @login_required

@@ -5,14 +5,26 @@ check that). Reassignment goes through :func:`kam.clients.services.client_update
 audit history records who moved it, when, from which KAM to which, and why.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +33,9 @@ from kam.clients.completeness import Completeness, completeness_for
 from kam.clients.models import MONEY, Client, ClientStatus
 from kam.core.models import Role, User
 from kam.insights.models import Risk
+from kam.keyprofile.models import ClientScore
+from kam.potential.models import ClientPotential
+from kam.sales.models import SalesLine
 
 UNDERLOADED, WITHIN_NORM, OVERLOADED = "underloaded", "within", "overloaded"
 LOAD_LABELS = {
@@ -31,6 +46,21 @@ LOAD_LABELS = {
 #: Client statuses and analytics risks that count a client as "at risk or lost".
 TROUBLED_STATUSES = (ClientStatus.AT_RISK, ClientStatus.LOST)
 TROUBLED_RISKS = (Risk.AT_RISK, Risk.LOST)
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+
+
+def current_year(today: dt.date | None = None) -> int:
+    """The year whose potential the portfolio compares with actual purchases."""
+    return (today or timezone.localdate()).year
+
+
+def share_percent(actual: Decimal, demand: Decimal) -> Decimal | None:
+    """Share of wallet in per cent, rounded to hundredths as ``ClientPotential`` does it; None
+    without demand."""
+    if not demand:
+        return None
+    return (actual * HUNDRED / demand).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def key_account_norm() -> tuple[int, int]:
@@ -71,6 +101,14 @@ class PortfolioRow:
     client: Client
     analytics: object | None
     completeness: Completeness | None = None
+    #: This year's estimate with ``actual_amount`` annotated, or None when there is none.
+    potential: ClientPotential | None = None
+    #: Whether the reader may add or change the client's potential (the dossier's editors).
+    can_edit: bool = False
+    #: The year of ``potential``: the current one.
+    year: int = field(default_factory=current_year)
+    #: The client's row in the latest key-profile scoring (score, rank, movement), if scored.
+    scored: ClientScore | None = None
 
     @property
     def value(self) -> Decimal:
@@ -78,7 +116,29 @@ class PortfolioRow:
 
     @property
     def score(self) -> float | None:
-        return getattr(self.analytics, "score", None)
+        """The key-client profile's score (the prioritised list's), not the engine default."""
+        return self.scored.score if self.scored else None
+
+    @property
+    def potential_revenue(self) -> Decimal | None:
+        return self.potential.potential_revenue if self.potential else None
+
+    @property
+    def actual(self) -> Decimal | None:
+        return self.potential.actual if self.potential else None
+
+    @property
+    def share_of_wallet(self) -> Decimal | None:
+        return self.potential.share_of_wallet if self.potential else None
+
+    @property
+    def gap(self) -> Decimal | None:
+        return self.potential.gap if self.potential else None
+
+    @property
+    def potential_reached(self) -> bool:
+        """Actual purchases are at or above the potential revenue."""
+        return self.potential is not None and self.potential.gap <= 0
 
 
 @dataclass
@@ -87,22 +147,135 @@ class PortfolioTotals:
     value: Decimal
     average_score: float | None
     at_risk: int
+    year: int = field(default_factory=current_year)
+    #: Sums over the clients with an estimate for ``year``; the others count in none of them.
+    with_potential: int = 0
+    potential: Decimal = Decimal(0)
+    actual: Decimal = Decimal(0)
+    demand: Decimal = Decimal(0)
+
+    @property
+    def share_of_wallet(self) -> Decimal | None:
+        """Overall share of wallet: total actual / total demand of the estimated clients, in %."""
+        return share_percent(self.actual, self.demand)
+
+    @property
+    def gap(self) -> Decimal:
+        return self.potential - self.actual
+
+    @property
+    def potential_reached(self) -> bool:
+        return self.with_potential > 0 and self.gap <= 0
 
 
-def portfolio(clients) -> tuple[list[PortfolioRow], PortfolioTotals]:
-    """Rows and totals of a key-client queryset: analytics come joined, and the dossier
-    completeness of all of them costs a fixed three queries more."""
+def potentials_of(client_ids, year: int) -> dict[int, ClientPotential]:
+    """This year's estimates of the clients, by client id, with their actual (one query)."""
+    rows = ClientPotential.objects.filter(client_id__in=client_ids, year=year).with_actual()
+    return {p.client_id: p for p in rows}
+
+
+def editable_test(user: User | None):
+    """A function telling whether ``user`` may edit a client's dossier, as
+    :func:`kam.core.access.can_edit_client` does, with at most one query for all clients."""
+    if user is None or not (user.is_authenticated and user.is_active):
+        return lambda client: False
+    if user.is_director:
+        return lambda client: True
+    assisted = set(user.assisted_kams.values_list("pk", flat=True))
+    return lambda client: (
+        client.owner_id == user.pk or client.assistant_id == user.pk or client.owner_id in assisted
+    )
+
+
+def portfolio(
+    clients, *, user: User | None = None, today: dt.date | None = None
+) -> tuple[list[PortfolioRow], PortfolioTotals]:
+    """Rows and totals of a key-client queryset: analytics come joined; the dossier completeness
+    costs a fixed three queries more, this year's potentials with actual purchases one, and
+    whether ``user`` may add a potential at most one."""
+    today = today or timezone.localdate()
+    year = current_year(today)
     clients = list(clients)
-    dossiers = completeness_for(Client.objects.filter(pk__in=[c.pk for c in clients]))
-    rows = [PortfolioRow(c, analytics_of(c), dossiers.get(c.pk)) for c in clients]
+    ids = [c.pk for c in clients]
+    dossiers = completeness_for(Client.objects.filter(pk__in=ids), today) if ids else {}
+    potentials = potentials_of(ids, year) if ids else {}
+    editable = editable_test(user)
+    scored = (
+        {s.client_id: s for s in ClientScore.objects.of_latest_run().filter(client_id__in=ids)}
+        if ids
+        else {}
+    )
+    rows = [
+        PortfolioRow(
+            c,
+            analytics_of(c),
+            dossiers.get(c.pk),
+            potentials.get(c.pk),
+            can_edit=editable(c),
+            year=year,
+            scored=scored.get(c.pk),
+        )
+        for c in clients
+    ]
     scores = [row.score for row in rows if row.score is not None]
+    estimated = [row.potential for row in rows if row.potential is not None]
     totals = PortfolioTotals(
         clients=len(rows),
         value=sum((row.value for row in rows), Decimal(0)),
         average_score=sum(scores) / len(scores) if scores else None,
         at_risk=sum(1 for row in rows if is_troubled(row.client, row.analytics)),
+        year=year,
+        with_potential=len(estimated),
+        potential=sum((p.potential_revenue for p in estimated), Decimal(0)),
+        actual=sum((p.actual for p in estimated), Decimal(0)),
+        demand=sum((p.total_demand or Decimal(0) for p in estimated), Decimal(0)),
     )
     return rows, totals
+
+
+def export_header(year: int) -> list[str]:
+    """Column titles of the portfolio export (the page's columns, classes split)."""
+    return [
+        _("ERP code"),
+        _("Client"),
+        _("KAM"),
+        _("Status"),
+        _("Client type"),
+        _("ABC"),
+        _("XYZ"),
+        _("Risk"),
+        _("Value, 12 months"),
+        _("Score"),
+        _("Dossier completeness, %"),
+        _("Total demand, %(year)s") % {"year": year},
+        _("Potential, %(year)s") % {"year": year},
+        _("Actual, %(year)s") % {"year": year},
+        _("Share of wallet, %"),
+        _("Gap, %(year)s") % {"year": year},
+    ]
+
+
+def export_row(row: PortfolioRow) -> list:
+    """One portfolio row for the export: numbers stay numbers; blanks where there is nothing."""
+    c, a = row.client, row.analytics
+    return [
+        c.erp_code,
+        c.name,
+        str(c.owner),
+        c.get_status_display(),
+        c.get_client_type_display() if c.client_type else "",
+        getattr(a, "abc", ""),
+        getattr(a, "xyz", ""),
+        a.get_risk_display() if a is not None and a.risk else "",  # type: ignore[attr-defined]
+        a.value if a is not None else None,  # type: ignore[attr-defined]
+        round(row.score, 1) if row.score is not None else None,
+        row.completeness.score if row.completeness else None,
+        row.potential.total_demand if row.potential else None,
+        row.potential_revenue,
+        row.actual,
+        row.share_of_wallet,
+        row.gap,
+    ]
 
 
 def is_troubled(client: Client, analytics) -> bool:
@@ -122,6 +295,13 @@ class KamLoad:
     total_value: Decimal
     troubled: int
     status: str
+    #: This year's potential revenue of the KAM's key clients, and of those with an estimate:
+    #: the sum of their total demand and their actual purchases this year.
+    potential: Decimal = Decimal(0)
+    demand: Decimal = Decimal(0)
+    actual: Decimal = Decimal(0)
+    year: int = field(default_factory=current_year)
+    norm: tuple[int, int] = field(default_factory=key_account_norm)
 
     @property
     def status_label(self) -> str:
@@ -134,6 +314,15 @@ class KamLoad:
             return None
         return float(self.key_value / self.total_value * 100)
 
+    @property
+    def share_of_wallet(self) -> Decimal | None:
+        """Actual / total demand of the KAM's key clients estimated this year, in per cent."""
+        return share_percent(self.actual, self.demand)
+
+    @property
+    def potential_reached(self) -> bool:
+        return bool(self.demand) and self.actual >= self.potential
+
 
 def active_kams():
     return User.objects.filter(role=Role.KAM, is_active=True).order_by(
@@ -141,24 +330,54 @@ def active_kams():
     )
 
 
-def kam_loads() -> list[KamLoad]:
+def _per_owner(queryset, total) -> Subquery:
+    """One KAM's sum of ``total`` over ``queryset`` (rows reaching the client as ``client``), as a
+    subquery: summed apart from the other figures, so no join multiplies it."""
+    summed = (
+        queryset.filter(client__owner=OuterRef("pk"), client__is_key=True)
+        .order_by()
+        .values("client__owner")
+        .annotate(total=Sum(total))
+        .values("total")
+    )
+    return Subquery(summed, output_field=DecimalField(max_digits=20, decimal_places=2))
+
+
+def kam_loads(today: dt.date | None = None) -> list[KamLoad]:
     """One row per active KAM, in one query.
 
     Key accounts are the KAM's key clients that are not lost: a lost account is no longer
-    handled. Value is the 12-month value of the latest analytics snapshot.
+    handled. Value is the 12-month value of the latest analytics snapshot. Potential, demand and
+    actual are this year's, over the KAM's key clients that have an estimate for the year; each
+    is a subquery of its own, so neither the clients' join nor the sales lines multiply them.
     """
+    year = current_year(today)
     money = DecimalField(**MONEY)
     zero = Value(Decimal(0), output_field=money)
     key = Q(owned_clients__is_key=True)
     troubled = Q(owned_clients__status__in=TROUBLED_STATUSES) | Q(
         owned_clients__analytics__risk__in=TROUBLED_RISKS
     )
+    estimates = ClientPotential.objects.filter(year=year)
+    # Each estimate's potential revenue rounded to cents, as ClientPotential.potential_revenue.
+    revenue = Round(
+        ExpressionWrapper(
+            F("total_demand") * F("achievable_share") / HUNDRED,
+            output_field=DecimalField(max_digits=24, decimal_places=6),
+        ),
+        2,
+        output_field=money,
+    )
+    sales = SalesLine.objects.filter(date__year=year, client__in=estimates.values("client_id"))
     kams = active_kams().annotate(
         n_key=Count("owned_clients", filter=key & ~Q(owned_clients__status=ClientStatus.LOST)),
         n_total=Count("owned_clients"),
         n_troubled=Count("owned_clients", filter=troubled),
         v_key=Coalesce(Sum("owned_clients__analytics__value", filter=key), zero),
         v_total=Coalesce(Sum("owned_clients__analytics__value"), zero),
+        p_revenue=Coalesce(_per_owner(estimates, revenue), zero),
+        p_demand=Coalesce(_per_owner(estimates, "total_demand"), zero),
+        p_actual=Coalesce(_per_owner(sales, "amount"), zero),
     )
     norm = key_account_norm()
     return [
@@ -170,6 +389,11 @@ def kam_loads() -> list[KamLoad]:
             total_value=kam.v_total,
             troubled=kam.n_troubled,
             status=load_status(kam.n_key, norm),
+            potential=kam.p_revenue,
+            demand=kam.p_demand,
+            actual=kam.p_actual,
+            year=year,
+            norm=norm,
         )
         for kam in kams
     ]

@@ -5,6 +5,7 @@ from . import views
 app_name = "portfolio"
 urlpatterns = [
     path("", views.my_portfolio, name="mine"),
+    path("export/", views.export, name="export"),
     path("load/", views.kam_load, name="load"),
     path("kam/<int:pk>/", views.kam_portfolio, name="kam"),
     path("reassign/<int:pk>/", views.reassign, name="reassign"),

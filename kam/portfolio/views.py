@@ -6,10 +6,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.clients.models import Client, ClientStatus
+from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import run_service
 from kam.core.models import Role, User
 
@@ -25,7 +27,7 @@ def _require_director(request) -> None:
 @login_required
 def my_portfolio(request):
     """The key clients the reader works on: own, assisted KAMs', or on the team of."""
-    rows, totals = services.portfolio(services.key_clients(request.user))
+    rows, totals = services.portfolio(services.key_clients(request.user), user=request.user)
     return render(
         request,
         "portfolio/mine.html",
@@ -45,7 +47,7 @@ def kam_portfolio(request, pk: int):
     if not (user.is_director or (user.role == Role.KAM and user.pk == pk)):
         raise Http404
     kam = get_object_or_404(User, pk=pk, role=Role.KAM)
-    rows, totals = services.portfolio(services.key_clients(user, owner=kam))
+    rows, totals = services.portfolio(services.key_clients(user, owner=kam), user=user)
     others = (
         Client.objects.visible_to(user)
         .filter(owner=kam, is_key=False)
@@ -73,6 +75,27 @@ def kam_portfolio(request, pk: int):
     )
 
 
+def _owner_filter(request) -> int | None:
+    """The optional ``?owner=<KAM id>`` of the export: it narrows the rows the reader sees."""
+    owner = request.GET.get("owner", "")
+    return int(owner) if owner.isdigit() else None
+
+
+@login_required
+def export(request):
+    """The rows of the portfolio as XLSX (``?format=csv`` for CSV); ``?owner=`` for one KAM's."""
+    clients = services.key_clients(request.user)
+    if (owner := _owner_filter(request)) is not None:
+        clients = clients.filter(owner_id=owner)
+    rows, totals = services.portfolio(clients)
+    header = services.export_header(totals.year)
+    data = [services.export_row(row) for row in rows]
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "csv":
+        return csv_response(f"portfolio-{stamp}.csv", header, data)
+    return xlsx_response(f"portfolio-{stamp}.xlsx", _("Portfolio"), header, data)
+
+
 @login_required
 def kam_load(request):
     """The director's overview of every active KAM's load against the norm."""
@@ -80,7 +103,12 @@ def kam_load(request):
     return render(
         request,
         "portfolio/load.html",
-        {"loads": services.kam_loads(), "norm": services.key_account_norm(), "nav": "portfolio"},
+        {
+            "loads": services.kam_loads(),
+            "norm": services.key_account_norm(),
+            "year": services.current_year(),
+            "nav": "portfolio",
+        },
     )
 
 

@@ -18,6 +18,7 @@ from kam.core.access import can_edit_client
 from kam.core.models import User
 from kam.core.services import assign_fields, save_audited
 from kam.insights.models import ClientAnalytics
+from kam.keyprofile.models import ClientScore
 
 from .models import THREE_P, KeyDecision, PStatus, Qualification
 
@@ -107,13 +108,20 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
                 code="not_qualified",
             )
     analytics = ClientAnalytics.objects.filter(client=client).first()
+    # The score the decision was suggested by: the key-client profile's, not the engine default.
+    score = (
+        ClientScore.objects.of_latest_run()
+        .filter(client=client)
+        .values_list("score", flat=True)
+        .first()
+    )
     client_set_key(by=by, client=client, is_key=is_key, reason=reason)
     decision = KeyDecision(
         client=client,
         decided_by=by,
         is_key=is_key,
         reason=reason,
-        score=analytics.score if analytics else None,
+        score=score,
         suggested_type=analytics.suggested_type if analytics else "",
         client_status=client.status,
     )

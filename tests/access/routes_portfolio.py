@@ -1,5 +1,7 @@
 from .matrix import DIRECTOR_ONLY, Route
 
+JSON = "application/json"
+
 
 def company_only(name, **kwargs):
     return Route(name, allowed=DIRECTOR_ONLY, denied_status=lambda p: 403, **kwargs)
@@ -27,5 +29,21 @@ ROUTES = [
         method="post",
         data=lambda w: {"owner": w.outsider.pk, "reason": "Rebalancing the load"},
         ok_status=(302,),
+    ),
+    # The same rows as the page; CSV so the matrix can look for the hidden name.
+    Route("portfolio:export", data=lambda w: {"format": "csv"}, hidden_from_list=hidden_key_client),
+    # --- the JSON API (bearer tokens) ------------------------------------------------------------
+    Route("api:portfolio_list", api=True, hidden_from_list=hidden_key_client),
+    company_only("api:portfolio_load", api=True),
+    Route(
+        "api:client_reassign",
+        api=True,
+        method="post",
+        content_type=JSON,
+        own=lambda w: {"client_id": w.own.pk},
+        foreign=lambda w: {"client_id": w.foreign.pk},
+        data=lambda w: {"owner": w.outsider.pk, "reason": "Rebalancing the load"},
+        allowed=DIRECTOR_ONLY,
+        # Those who see the client get 403; the outsider does not see it: 404.
     ),
 ]

@@ -4,6 +4,8 @@ from kam.potential.models import ClientPotential
 
 from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, Route
 
+JSON = "application/json"
+
 
 def own(w):
     return {"pk": w.own.pk}
@@ -36,6 +38,27 @@ def strategy_data(w):
 
 def potential_data(w):
     return {"year": 2027, "total_demand": "500", "basis": "plan", "achievable_share": "20"}
+
+
+def api_client(w):
+    return {"client_id": w.own.pk}
+
+
+def api_foreign_client(w):
+    return {"client_id": w.foreign.pk}
+
+
+def api_route(name, allowed, method="get", **extra):
+    """A JSON API route (bearer token); the member sees but may not write (403), the outsider
+    does not see the client at all (404)."""
+    return Route(
+        name,
+        api=True,
+        allowed=allowed,
+        method=method,
+        content_type=None if method == "get" else JSON,
+        **({"own": api_client, "foreign": api_foreign_client} | extra),
+    )
 
 
 ROUTES = [
@@ -72,4 +95,30 @@ ROUTES = [
         data=strategy_data,
         ok_status=(302,),
     ),
+    # --- JSON API (bearer token) -------------------------------------------------------------
+    api_route("api:potential_list", DOSSIER_READERS),
+    api_route(
+        "api:potential_create",
+        DOSSIER_EDITORS,
+        method="post",
+        data=potential_data,
+        ok_status=(201,),
+    ),
+    api_route(
+        "api:potential_detail",
+        DOSSIER_READERS,
+        own=lambda w: {"potential_id": potential(w.own).pk},
+        foreign=lambda w: {"potential_id": potential(w.foreign).pk},
+    ),
+    api_route(
+        "api:potential_update",
+        DOSSIER_EDITORS,
+        method="patch",
+        own=lambda w: {"potential_id": potential(w.own).pk},
+        foreign=lambda w: {"potential_id": potential(w.foreign).pk},
+        data=lambda w: {"achievable_share": "30"},
+    ),
+    api_route("api:client_whitespace", DOSSIER_READERS),
+    api_route("api:strategy_detail", DOSSIER_READERS),
+    api_route("api:strategy_update", DOSSIER_EDITORS, method="put", data=strategy_data),
 ]

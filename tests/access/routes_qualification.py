@@ -1,4 +1,6 @@
-from .matrix import DOSSIER_EDITORS, Route
+from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, Route
+
+JSON = "application/json"
 
 #: Key decisions and type confirmation: the director and the client's own KAM only.
 DECIDERS = frozenset({"director", "kam"})
@@ -24,6 +26,33 @@ def post(name, allowed, data):
     )
 
 
+def api_route(name, allowed, method="get", data=lambda w: {}, ok_status=(200,)):
+    """A JSON API route (bearer token) on ``own`` / ``foreign``: a persona that sees the client
+    but may not act gets 403, the outsider 404."""
+    return Route(
+        name,
+        api=True,
+        own=lambda w: {"client_id": w.own.pk},
+        foreign=lambda w: {"client_id": w.foreign.pk},
+        allowed=allowed,
+        method=method,
+        content_type=None if method == "get" else JSON,
+        data=data,
+        ok_status=ok_status,
+    )
+
+
+def qualification_data(w):
+    return {
+        "need_status": "confirmed",
+        "need_evidence": "Asked for a quote",
+        "solvency_status": "unknown",
+        "solvency_evidence": "",
+        "authority_status": "unknown",
+        "authority_evidence": "",
+    }
+
+
 ROUTES = [
     Route("qualification:edit", own=own, foreign=foreign, allowed=DOSSIER_EDITORS),
     post(
@@ -43,5 +72,22 @@ ROUTES = [
         "qualification:type",
         DECIDERS,
         lambda w: {"client_type": "expert", "reason": "Demanding on quality"},
+    ),
+    # --- JSON API (bearer token) -------------------------------------------------------------
+    api_route("api:qualification_detail", DOSSIER_READERS),
+    api_route("api:qualification_update", DOSSIER_EDITORS, method="put", data=qualification_data),
+    api_route("api:key_decision_list", DOSSIER_READERS),
+    api_route(
+        "api:key_decision_create",
+        DECIDERS,
+        method="post",
+        data=lambda w: {"is_key": False, "reason": "Review"},
+        ok_status=(201,),
+    ),
+    api_route(
+        "api:client_type_confirm",
+        DECIDERS,
+        method="post",
+        data=lambda w: {"client_type": "expert", "reason": "Demanding on quality"},
     ),
 ]

@@ -31,6 +31,11 @@ class ApiClient:
             path, json.dumps(data or {}), content_type="application/json", **self.headers
         )
 
+    def put(self, path, data=None):
+        return self.http.put(
+            path, json.dumps(data or {}), content_type="application/json", **self.headers
+        )
+
 
 @pytest.fixture
 def api():

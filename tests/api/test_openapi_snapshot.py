@@ -50,3 +50,19 @@ def test_every_operation_is_named_and_documented():
             assert operation["operationId"], (method, path)
             assert operation["summary"], (method, path)
             assert operation["security"], (method, path)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_no_two_api_schemas_share_a_name():
+    """OpenAPI components are keyed by class name: a second ``RunOut`` would silently replace
+    the first in the published schema."""
+    from ninja import Schema
+
+    ours = [c for c in _subclasses(Schema) if c.__module__.startswith("kam.")]
+    names = [c.__name__ for c in ours]
+    assert ours and sorted({n for n in names if names.count(n) > 1}) == []

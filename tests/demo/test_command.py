@@ -24,7 +24,16 @@ def snapshot():
     return {
         "clients": list(
             Client.objects.order_by("erp_code").values_list(
-                "erp_code", "name", "legal_name", "status", "is_key", "owner__username"
+                "erp_code",
+                "name",
+                "legal_name",
+                "status",
+                "is_key",
+                "owner__username",
+                "is_industry_leader",
+                "is_reference_customer",
+                "is_expert",
+                "payment_on_time_pct",
             )
         ),
         "sales": SalesLine.objects.aggregate(n=Count("id"), amount=Sum("amount"), cost=Sum("cost")),

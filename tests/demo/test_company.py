@@ -110,6 +110,27 @@ def test_prospects_have_no_sales(small_company):
     assert not SalesLine.objects.filter(client__in=prospects).exists()
 
 
+def test_a_few_clients_carry_strategic_flags(small_company):
+    leaders = Client.objects.filter(is_industry_leader=True)
+    assert leaders.count() == 3
+    assert leaders.filter(is_key=True).exists()
+    references = Client.objects.filter(is_reference_customer=True)
+    assert references.count() == 5
+    assert not references.filter(is_key=False).exists()
+    assert Client.objects.filter(is_expert=True).count() == 2
+
+
+def test_most_buyers_have_a_payment_share_and_key_clients_mostly_pay_on_time(small_company):
+    buyers = Client.objects.filter(sales_lines__isnull=False).distinct()
+    shares = buyers.exclude(payment_on_time_pct=None)
+    assert shares.count() >= 0.8 * buyers.count()
+    prospects = Client.objects.filter(status=ClientStatus.PROSPECT)
+    assert not prospects.exclude(payment_on_time_pct=None).exists()  # no invoices yet
+    key = list(shares.filter(is_key=True).values_list("payment_on_time_pct", flat=True))
+    assert key and all(50 <= v <= 100 for v in key)
+    assert sum(v >= 80 for v in key) > len(key) / 2
+
+
 def test_some_clients_stopped_buying_months_before_as_of(small_company):
     last = Client.objects.annotate(last=Max("sales_lines__date")).filter(last__isnull=False)
     stopped = [c for c in last if 80 <= (AS_OF - c.last).days <= 290]

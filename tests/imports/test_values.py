@@ -174,3 +174,48 @@ def test_no_header_spelling_means_two_columns_of_one_kind(kind):
     for column in KINDS[kind].columns:
         for word in column.words:
             assert seen.setdefault(word, column.field) == column.field, word
+
+
+def test_a_percentage_reads_with_a_comma_a_point_or_a_percent_sign():
+    found, errors = parse(values.percent(), "97,5", "97.50", "95 %", "100%", "0", None)
+    assert found == [Decimal(v) for v in ("97.5", "97.5", "95", "100", "0")] + [None]
+    assert errors == [None] * 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("100,01", "Must be a percentage between 0 and 100."),
+        ("-0,5", "Must be a percentage between 0 and 100."),
+        ("1000", "Must be a percentage between 0 and 100."),
+        ("97,555", "More than 2 digits after the decimal point."),
+        ("%", "Not a number; write 1 234,50 or 1234.50."),
+        ("high", "Not a number; write 1 234,50 or 1234.50."),
+    ],
+)
+def test_a_percentage_outside_0_to_100_or_not_a_number_is_an_error(cell, reason):
+    assert parse(values.percent(), cell) == ([None], [reason])
+
+
+def test_yes_and_no_also_as_true_and_false_and_anything_else_is_an_error():
+    found, errors = parse(values.boolean(), "true", "FALSE", "Да", "maybe", None)
+    assert found == [True, False, True, None, None]
+    assert errors == [None, None, None, "Unknown value; use one of: yes, no.", None]
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Лидер отрасли", "is_industry_leader"),
+        ("Industry leader", "is_industry_leader"),
+        ("Референтный клиент", "is_reference_customer"),
+        ("Reference customer", "is_reference_customer"),
+        ("Требовательный эксперт", "is_expert"),
+        ("Expert", "is_expert"),
+        ("Оплата в срок, %", "payment_on_time_pct"),
+        ("Paid on time, %", "payment_on_time_pct"),
+        ("Платёжная дисциплина", "payment_on_time_pct"),
+    ],
+)
+def test_strategic_flag_headers_in_either_language(header, field):
+    assert Mapping.build(KINDS["clients"].columns, [header]).fields == [field]

@@ -24,7 +24,9 @@ def test_default_profile_is_created_once_with_engine_weights():
     profile = services.active_profile()
     assert services.active_profile() == profile
     weights = {c.metric: float(c.weight) for c in profile.criteria.all()}
-    assert weights == {m: scoring.DEFAULT_WEIGHTS[m] for m in services.DEFAULT_METRICS}
+    assert weights == services.DEFAULT_PROFILE
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert weights["potential"] == scoring.DEFAULT_WEIGHTS["potential"]  # R1: potential counts
     assert KeyProfile.objects.count() == 1
 
 
@@ -36,7 +38,7 @@ def test_edit_creates_a_new_version_and_keeps_the_old(world):
     first.refresh_from_db()
     assert (first.version, first.is_active) == (1, False)
     assert (second.version, second.is_active) == (2, True)
-    assert first.criteria.count() == len(services.DEFAULT_METRICS)
+    assert first.criteria.count() == len(services.DEFAULT_PROFILE)
     assert [(c.metric, c.min_value) for c in second.criteria.all()] == [("revenue", 5)]
     assert services.active_profile() == second
 
@@ -107,14 +109,13 @@ def test_kam_sees_only_their_rows_but_company_wide_scores(world, login):
     services.save_version(by=world.director, criteria=[CriterionSpec("revenue", 1)])
     page = login(world.kam).get(reverse("keyprofile:list"))
     rows = page.context["rows"]
-    assert [client for _, client, _, _ in rows] == [world.own]
+    assert [row.client for row, _, _ in rows] == [world.own]
     assert rows[0][0].rank == 1 and rows[0][0].score == pytest.approx(100.0)
     outsider = login(world.outsider).get(reverse("keyprofile:list")).context["rows"]
-    assert [(client, row.rank) for row, client, _, _ in outsider] == [
+    assert [(row.client, row.rank) for row, _, _ in outsider] == [
         (world.foreign, 2),
         (third, 3),
     ]
-    assert login(world.assistant).get(reverse("keyprofile:list")).status_code == 403
     assert login(world.kam).get(reverse("keyprofile:edit")).status_code == 403
 
 
@@ -122,5 +123,5 @@ def test_export_has_the_visible_rows(world, login):
     _market(world)
     response = login(world.outsider).get(reverse("keyprofile:export"))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    names = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(names) == ["Foreign Client", "Third Client"]

@@ -1,17 +1,13 @@
-import datetime as dt
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from kam.clients.models import Client, ClientStatus
-from kam.insights.models import ClientAnalytics
 from kam.qualification import services
 from kam.qualification.models import KeyDecision, Qualification
 from kam.qualification.norms import DEFAULT_SERVICE_NORMS, norm_for
 
-from ..factories import add_member, make_client, make_user
+from ..factories import add_member, make_analytics, make_client, make_scoring, make_user
 
 ALL_CONFIRMED = {
     "need_status": "confirmed",
@@ -29,13 +25,7 @@ def prospect(world):
 
 
 def analytics(client, score=72.5, suggested_type="breadwinner"):
-    return ClientAnalytics.objects.create(
-        client=client,
-        computed_at=timezone.now(),
-        as_of=dt.date(2025, 6, 30),
-        score=score,
-        suggested_type=suggested_type,
-    )
+    return make_analytics(client, score=score, suggested_type=suggested_type)
 
 
 # --- three P's -------------------------------------------------------------------------------
@@ -113,7 +103,8 @@ def test_reason_is_required(world):
 
 
 def test_decision_records_who_why_and_score_then(world):
-    analytics(world.foreign, score=81.0, suggested_type="image_maker")
+    analytics(world.foreign, score=50.0, suggested_type="image_maker")
+    make_scoring({world.foreign: 81.0})
     decision = services.decide_key(
         by=world.director, client=world.foreign, is_key=True, reason="Leader of the region"
     )
@@ -121,8 +112,7 @@ def test_decision_records_who_why_and_score_then(world):
     assert decision.reason == "Leader of the region"
     assert decision.score == 81.0 and decision.suggested_type == "image_maker"
     assert decision.client_status == ClientStatus.ACTIVE
-    world.foreign.analytics.score = 20.0
-    world.foreign.analytics.save()
+    make_scoring({world.foreign: 20.0})
     decision.refresh_from_db()
     assert decision.score == 81.0  # the score at the time, not the current one
 
@@ -233,7 +223,8 @@ def test_edit_page_shows_evidence_errors(world, prospect, login):
 
 
 def test_card_on_the_overview(world, prospect, login):
-    analytics(prospect, score=64.0, suggested_type="prospective")
+    analytics(prospect, score=50.0, suggested_type="prospective")
+    make_scoring({prospect: 64.0})
     services.qualification_save(by=world.kam, client=prospect, **ALL_CONFIRMED)
     services.decide_key(by=world.kam, client=prospect, is_key=True, reason="Competitor's client")
     body = login(world.kam).get(reverse("clients:detail", args=[prospect.pk])).content.decode()

@@ -12,6 +12,8 @@ from kam.demo.generator import (
     DEMO_PASSWORD,
     demo_data_exists,
 )
+from kam.keyprofile.models import ScoringTrigger
+from kam.keyprofile.services import recompute_and_rescore, rescore
 
 
 def _date(value: str) -> dt.date:
@@ -97,6 +99,15 @@ class Command(BaseCommand):
                 )
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
+        self.stdout.write("Analysing the sales and scoring the clients…")
+        # First a scoring one month back (its 12-month window ends a month earlier), so the
+        # prioritised list shows movement.
+        month_before = as_of.replace(day=1) - dt.timedelta(days=1)
+        rescore(
+            trigger=ScoringTrigger.RECOMPUTE,
+            today=month_before.replace(day=1) - dt.timedelta(days=1),
+        )
+        recompute_and_rescore()
 
         self.stdout.write("")
         width = max(len(k) for k in summary.counts)

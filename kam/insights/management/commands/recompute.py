@@ -4,11 +4,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from kam.insights.services import recompute
+from kam.keyprofile.services import recompute_and_rescore
 
 
 class Command(BaseCommand):
-    help = "Recompute ABC-XYZ, RFM, risk and lifetime value of every client from all sales lines."
+    help = (
+        "Recompute ABC-XYZ, RFM, risk and lifetime value of every client from all sales lines, "
+        "then score every client against the key-client profile."
+    )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
@@ -16,7 +19,7 @@ class Command(BaseCommand):
         def progress(step: str) -> None:
             self.stdout.write(f"[{time.perf_counter() - started:7.2f} s] {step}")
 
-        run = recompute(progress=progress)
+        run = recompute_and_rescore(progress=progress)
         self.stdout.write(
             f"status: {run.status}; as of: {run.as_of or '—'}; "
             f"clients: {run.clients:,}; sales lines: {run.lines:,}"

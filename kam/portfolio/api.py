@@ -1,0 +1,89 @@
+"""API: the portfolio of key clients, the director's KAM load, and reassignment (R26, R27).
+
+Thin: reads go through :mod:`kam.portfolio.services` from the access rule, the write through
+``services.reassign_client``. A client the user may not see is a 404; the load overview and the
+reassignment are the director's (others 403), as on the pages.
+"""
+
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from kam.clients.models import Client
+from kam.clients.schemas import ClientOut
+from kam.core.api import ERRORS, PageParams, Pagination, known_users, require, resolve_refs
+
+from . import services
+from .schemas import KamLoadOut, PortfolioRowOut, ReassignIn
+
+router = Router()
+
+
+class PortfolioFilter(Schema):
+    owner: int | None = Field(None, description="User id of the owner KAM.")
+
+
+class PortfolioPage(Schema):
+    items: list[PortfolioRowOut]
+    count: int
+
+
+@router.get(
+    "/portfolio",
+    response={200: PortfolioPage, 401: ERRORS[401], 422: ERRORS[422]},
+    url_name="portfolio_list",
+    summary="List your key clients with their figures",
+    tags=["portfolio"],
+)
+def portfolio_list(request, filters: Query[PortfolioFilter], page: Query[PageParams]):
+    """The key clients you may see, by name: classes, risk, value, score, dossier completeness,
+    and this year's potential against actual purchases. Figures are computed for the page only,
+    in a fixed number of queries."""
+    clients = services.key_clients(request.auth)
+    if filters.owner is not None:
+        clients = clients.filter(owner_id=filters.owner)
+    rows, _totals = services.portfolio(clients[page.offset : page.offset + page.limit])
+    return {"items": rows, "count": clients.count()}
+
+
+@router.get(
+    "/portfolio/load",
+    response={200: list[KamLoadOut], 401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]},
+    url_name="portfolio_load",
+    summary="Load of every active KAM (director)",
+    tags=["portfolio"],
+)
+@paginate(Pagination)
+def portfolio_load(request):
+    """Per active KAM: key accounts against the norm, value, clients at risk, and this year's
+    potential and share of wallet of their key clients. The director only."""
+    require(request.auth.is_director, _("Only the director sees the load of KAMs."))
+    return services.kam_loads()
+
+
+@router.post(
+    "/clients/{client_id}/reassign",
+    response={200: ClientOut, **ERRORS},
+    url_name="client_reassign",
+    summary="Reassign a client to another KAM (director)",
+    tags=["portfolio"],
+)
+def client_reassign(request, client_id: int, payload: ReassignIn):
+    """Moves the client with its assistant; the cross-functional team stays. The client's history
+    records the director, the old and new owner and the reason."""
+    user = request.auth
+    visible = Client.objects.visible_to(user)
+    client = get_object_or_404(visible, pk=client_id)
+    require(user.is_director, _("Only the director reassigns clients."))
+    refs = {"owner": (known_users(), _("Unknown user."))}
+    owner = resolve_refs({"owner": payload.owner}, refs)["owner"]
+    services.reassign_client(by=user, client=client, new_owner=owner, reason=payload.reason)
+    # As the clients API answers: the parent's name only when the director may see it (always).
+    parent_name = Subquery(visible.filter(pk=OuterRef("parent_id")).values("name")[:1])
+    return (
+        visible.select_related("owner", "assistant")
+        .annotate(parent_name=parent_name)
+        .get(pk=client.pk)
+    )

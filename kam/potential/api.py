@@ -1,0 +1,163 @@
+"""API: a client's potential per year, its whitespace per product category and its strategy
+(R2, R12, R13). Reads start from the access rule; writes go through :mod:`.services`.
+
+A client (or estimate) the user may not see is a 404; one they see but may not change — a team
+member — is a 403, checked before the payload is looked at.
+"""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kam.clients.models import Client
+from kam.core.access import can_edit_client
+from kam.core.api import ERRORS, Pagination, require
+
+from . import selectors, services
+from .models import ClientPotential, ClientStrategy
+from .schemas import (
+    PotentialIn,
+    PotentialOut,
+    PotentialPatch,
+    StrategyIn,
+    StrategyOut,
+    WhitespaceOut,
+)
+
+router = Router()
+
+READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
+LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
+
+
+def _client(user, client_id: int) -> Client:
+    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+
+
+def _editable_client(user, client_id: int) -> Client:
+    client = _client(user, client_id)
+    require(can_edit_client(user, client), _("You may not change this client."))
+    return client
+
+
+def _potentials(user) -> QuerySet:
+    return ClientPotential.objects.visible_to(user).with_actual().select_related("client")
+
+
+# --- potential -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/clients/{client_id}/potentials",
+    response={200: list[PotentialOut], **LIST_ERRORS},
+    url_name="potential_list",
+    summary="List a client's potential by year",
+    tags=["potential"],
+)
+@paginate(Pagination)
+def potential_list(request, client_id: int):
+    """The client's estimates, oldest year first, each with its potential revenue, actual
+    purchases in that year, share of wallet and gap (computed, never stored)."""
+    client = _client(request.auth, client_id)
+    return _potentials(request.auth).filter(client=client).order_by("year")
+
+
+@router.post(
+    "/clients/{client_id}/potentials",
+    response={201: PotentialOut, **ERRORS},
+    url_name="potential_create",
+    summary="Estimate a client's potential for a year",
+    tags=["potential"],
+)
+def potential_create(request, client_id: int, payload: PotentialIn):
+    """One estimate per client and year. The director, the client's KAM and its assistants."""
+    user = request.auth
+    client = _editable_client(user, client_id)
+    data = payload.changes()
+    potential = services.potential_save(by=user, client=client, year=data.pop("year"), **data)
+    return Status(201, _potentials(user).get(pk=potential.pk))
+
+
+@router.get(
+    "/potentials/{potential_id}",
+    response={200: PotentialOut, **READ_ERRORS},
+    url_name="potential_detail",
+    summary="Read a potential estimate",
+    tags=["potential"],
+)
+def potential_detail(request, potential_id: int):
+    return get_object_or_404(_potentials(request.auth), pk=potential_id)
+
+
+@router.patch(
+    "/potentials/{potential_id}",
+    response={200: PotentialOut, **ERRORS},
+    url_name="potential_update",
+    summary="Change a potential estimate",
+    tags=["potential"],
+)
+def potential_update(request, potential_id: int, payload: PotentialPatch):
+    """Send only the fields to change. A derived total demand is not re-derived by itself:
+    send ``"total_demand": null`` with a new driver quantity or rate to derive it again."""
+    user = request.auth
+    potential = get_object_or_404(_potentials(user), pk=potential_id)
+    require(can_edit_client(user, potential.client), _("You may not change this client."))
+    data = payload.changes()
+    year = data.pop("year", potential.year)
+    potential = services.potential_save(
+        by=user, client=potential.client, year=year, potential=potential, **data
+    )
+    return _potentials(user).get(pk=potential.pk)
+
+
+# --- whitespace ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/clients/{client_id}/whitespace",
+    response={200: WhitespaceOut, **READ_ERRORS},
+    url_name="client_whitespace",
+    summary="A client's purchases per product category, with competitors present",
+    tags=["potential"],
+)
+def whitespace(request, client_id: int):
+    """Every product category of the company with the client's purchases from us over the last
+    12 calendar months (``buys_from_us`` false: whitespace), and the competitors at the client
+    whose “what it supplies” names the category."""
+    return selectors.whitespace(_client(request.auth, client_id))
+
+
+# --- strategy ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/clients/{client_id}/strategy",
+    response={200: StrategyOut, **READ_ERRORS},
+    url_name="strategy_detail",
+    summary="Read a client's strategy and needs",
+    tags=["strategy"],
+)
+def strategy_detail(request, client_id: int):
+    """Before anything is recorded the texts are empty and ``updated_at`` is null (not a 404:
+    a 404 always means a client you may not see)."""
+    client = _client(request.auth, client_id)
+    strategy = ClientStrategy.objects.filter(client=client).select_related("updated_by").first()
+    return strategy or ClientStrategy(client=client)
+
+
+@router.put(
+    "/clients/{client_id}/strategy",
+    response={200: StrategyOut, **ERRORS},
+    url_name="strategy_update",
+    summary="Record a client's strategy and needs",
+    tags=["strategy"],
+)
+def strategy_update(request, client_id: int, payload: StrategyIn):
+    """Replaces the record (one per client): send all three texts. The director, the client's
+    KAM and its assistants; every change is kept in the audit history."""
+    user = request.auth
+    client = _editable_client(user, client_id)
+    return services.strategy_save(by=user, client=client, **payload.model_dump())
