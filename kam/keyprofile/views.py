@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.exports import xlsx_response
 from kam.core.forms import run_service
+from kam.qualification.services import can_decide
 
 from . import services
 from .forms import CriterionFormSet, NoteForm, ScoreFilterForm, initial_for
@@ -75,6 +76,7 @@ def scored_list(request):
                     row,
                     [row.contributions.get(m) for m in run.used],
                     [labels.get(m, m) for m in row.failures],
+                    can_decide(request.user, row.client),
                 )
                 for row in page
             ],

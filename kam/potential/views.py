@@ -14,6 +14,7 @@ from kam.clients.views import (
     record_form,
     visible_client,
 )
+from kam.core.exports import xlsx_response
 
 from . import selectors, services
 from .forms import PotentialForm, StrategyForm
@@ -94,3 +95,55 @@ def strategy_edit(request, pk: int):
         tab="potential:tab",
         title=_("The client's strategy and needs"),
     )
+
+
+@login_required
+def potential_export(request):
+    """Every potential estimate of the clients the reader may see (all years), with actual
+    purchases, share of wallet and gap: the register the director reviews in Excel."""
+    potentials = (
+        ClientPotential.objects.visible_to(request.user)
+        .with_actual()
+        .select_related("client", "client__owner")
+        .order_by("client__name", "client_id", "year")
+    )
+    if (year := request.GET.get("year", "")).isdigit():
+        potentials = potentials.filter(year=int(year))
+    header = [
+        _("Client"),
+        _("ERP code"),
+        _("Owner KAM"),
+        _("Key client"),
+        _("Year"),
+        _("Total demand"),
+        _("Basis of the estimate"),
+        _("Driver"),
+        _("Driver quantity"),
+        _("Rate per driver unit"),
+        _("Achievable share, %"),
+        _("Potential revenue"),
+        _("Actual purchases"),
+        _("Share of wallet, %"),
+        _("Gap"),
+    ]
+    rows = (
+        [
+            p.client.name,
+            p.client.erp_code,
+            str(p.client.owner),
+            _("yes") if p.client.is_key else _("no"),
+            p.year,
+            p.total_demand,
+            p.basis,
+            p.driver,
+            p.driver_quantity,
+            p.rate,
+            p.achievable_share,
+            p.potential_revenue,
+            p.actual,
+            p.share_of_wallet,
+            p.gap,
+        ]
+        for p in potentials.iterator(chunk_size=2000)
+    )
+    return xlsx_response("potentials.xlsx", _("Potential"), header, rows)

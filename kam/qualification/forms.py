@@ -1,8 +1,10 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.clients.models import ClientType
-from kam.core.forms import BootstrapMixin
+from kam.core.forms import BootstrapMixin, DateInput
+from kam.core.models import Role, User
 
 from .models import Qualification
 from .services import QUALIFICATION_FIELDS
@@ -44,3 +46,50 @@ class TypeForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the type differs from the suggested one."),
     )
+
+
+class DecisionFilterForm(BootstrapMixin, forms.Form):
+    """Filters of the key-decisions log; every field optional, bad values are ignored."""
+
+    q = forms.CharField(label=_("Client"), required=False, max_length=200)
+    direction = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        choices=[
+            ("", _("Any decision")),
+            ("key", _("Made key")),
+            ("not_key", _("Removed from key")),
+        ],
+    )
+    decided_by = forms.ModelChoiceField(
+        label=_("Decided by"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Anybody"),
+    )
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decided_by"].queryset = User.objects.filter(
+            role__in=(Role.DIRECTOR, Role.KAM)
+        ).order_by("last_name", "first_name", "username")
+
+    def apply(self, decisions):
+        if not self.is_valid():
+            return decisions
+        data = self.cleaned_data
+        if data["q"]:
+            decisions = decisions.filter(
+                Q(client__name__icontains=data["q"]) | Q(client__erp_code__icontains=data["q"])
+            )
+        if data["direction"]:
+            decisions = decisions.filter(is_key=data["direction"] == "key")
+        if data["decided_by"]:
+            decisions = decisions.filter(decided_by=data["decided_by"])
+        if data["since"]:
+            decisions = decisions.filter(decided_at__date__gte=data["since"])
+        if data["until"]:
+            decisions = decisions.filter(decided_at__date__lte=data["until"])
+        return decisions

@@ -7,4 +7,6 @@ urlpatterns = [
     path("clients/<int:pk>/three-p/", views.qualification_edit, name="edit"),
     path("clients/<int:pk>/key/", views.key_decide, name="decide"),
     path("clients/<int:pk>/type/", views.type_confirm, name="type"),
+    path("decisions/", views.decision_log, name="log"),
+    path("decisions/export.xlsx", views.decision_log_export, name="log_export"),
 ]

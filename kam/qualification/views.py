@@ -4,16 +4,19 @@ service; a refused POST shows the form again with its errors (400)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.clients.views import editable_client, form_page, visible_client
+from kam.core.exports import xlsx_response
 from kam.core.forms import run_service
 from kam.insights.models import ClientAnalytics
 
 from . import services
-from .forms import KeyDecisionForm, QualificationForm, TypeForm
+from .forms import DecisionFilterForm, KeyDecisionForm, QualificationForm, TypeForm
+from .models import KeyDecision
 from .services import QUALIFICATION_FIELDS
 
 
@@ -110,3 +113,65 @@ def type_confirm(request, pk: int):
         cancel_url=_back(client),
         client=client,
     )
+
+
+def _decisions(request):
+    """The decisions on the clients the reader may see, newest first, filtered as asked."""
+    form = DecisionFilterForm(request.GET or None)
+    decisions = (
+        KeyDecision.objects.visible_to(request.user)
+        .select_related("client", "client__owner", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+    return form, form.apply(decisions)
+
+
+@login_required
+def decision_log(request):
+    """Every key / not-key decision with who, when, why and the score then (R3): reviewable."""
+    form, decisions = _decisions(request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "qualification/log.html",
+        {
+            "form": form,
+            "page": Paginator(decisions, 50).get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+            "nav": "keyclients",
+        },
+    )
+
+
+@login_required
+def decision_log_export(request):
+    _form, decisions = _decisions(request)
+    header = [
+        _("Decided at"),
+        _("Client"),
+        _("ERP code"),
+        _("Owner KAM"),
+        _("Decision"),
+        _("Reason"),
+        _("Decided by"),
+        _("Score then"),
+        _("Suggested type then"),
+        _("Client status then"),
+    ]
+    rows = (
+        [
+            d.decided_at,
+            d.client.name,
+            d.client.erp_code,
+            str(d.client.owner),
+            _("Made key") if d.is_key else _("Removed from key"),
+            d.reason,
+            str(d.decided_by),
+            None if d.score is None else round(d.score, 1),
+            d.suggested_type_label,
+            d.get_client_status_display(),
+        ]
+        for d in decisions.iterator(chunk_size=2000)
+    )
+    return xlsx_response("key-decisions.xlsx", _("Key decisions"), header, rows)

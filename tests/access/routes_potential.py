@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from kam.potential.models import ClientPotential
 
-from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, Route
+from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
 
 JSON = "application/json"
 
@@ -62,6 +62,8 @@ def api_route(name, allowed, method="get", **extra):
 
 
 ROUTES = [
+    # The register of every potential: each reader gets the rows of their own clients.
+    Route("potential:export", allowed=EVERYONE),
     Route("potential:tab", own=own, foreign=foreign, allowed=DOSSIER_READERS),
     editor("potential:create", own, foreign),
     editor("potential:strategy_edit", own, foreign),

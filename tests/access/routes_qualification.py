@@ -1,4 +1,4 @@
-from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, Route
+from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
 
 JSON = "application/json"
 
@@ -53,7 +53,25 @@ def qualification_data(w):
     }
 
 
+def _decisions(w):
+    """A recorded decision on each client: the log must show only the reader's ones."""
+    from kam.qualification.models import KeyDecision
+
+    if not KeyDecision.objects.exists():
+        for client, by in ((w.own, w.kam), (w.foreign, w.outsider)):
+            KeyDecision.objects.create(
+                client=client, decided_by=by, is_key=True, reason=f"Reason for {client.name}"
+            )
+    return {}
+
+
+def _hidden_decision(w):
+    return "Reason for " + (w.own.name if w.persona == "outsider" else w.foreign.name)
+
+
 ROUTES = [
+    Route("qualification:log", own=_decisions, allowed=EVERYONE, hidden_from_list=_hidden_decision),
+    Route("qualification:log_export", own=_decisions, allowed=EVERYONE),
     Route("qualification:edit", own=own, foreign=foreign, allowed=DOSSIER_EDITORS),
     post(
         "qualification:edit",

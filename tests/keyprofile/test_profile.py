@@ -109,10 +109,10 @@ def test_kam_sees_only_their_rows_but_company_wide_scores(world, login):
     services.save_version(by=world.director, criteria=[CriterionSpec("revenue", 1)])
     page = login(world.kam).get(reverse("keyprofile:list"))
     rows = page.context["rows"]
-    assert [row.client for row, _, _ in rows] == [world.own]
+    assert [row.client for row, *_ in rows] == [world.own]
     assert rows[0][0].rank == 1 and rows[0][0].score == pytest.approx(100.0)
     outsider = login(world.outsider).get(reverse("keyprofile:list")).context["rows"]
-    assert [(row.client, row.rank) for row, _, _ in outsider] == [
+    assert [(row.client, row.rank) for row, *_ in outsider] == [
         (world.foreign, 2),
         (third, 3),
     ]

@@ -140,8 +140,10 @@ def test_every_role_reads_the_list_of_the_clients_it_may_see(persona, world, log
     sell(world.foreign, world.product, "100")
     page = login(getattr(world, persona)).get(reverse("keyprofile:list"))
     assert page.status_code == 200
-    assert [row.client for row, _, _ in page.context["rows"]] == [world.own]
+    assert [row.client for row, *_ in page.context["rows"]] == [world.own]
     assert world.foreign.name not in page.content.decode()
+    # Only the client's KAM (and the director) decides: no link for the others.
+    assert [decides for *_, decides in page.context["rows"]] == [persona == "kam"]
 
 
 def test_the_first_reader_triggers_the_first_scoring(world, login):
@@ -164,7 +166,7 @@ def test_the_list_shows_movement_and_filters_by_it(world, login):
     assert [s.client for s in page.context["moved_down"]] == [world.own]
     assert "▲ 2" in page.content.decode()  # from #3 (behind the foreign client) to #1
     up = http.get(reverse("keyprofile:list"), {"movement": "up"}).context["rows"]
-    assert [row.client for row, _, _ in up] == [other]
+    assert [row.client for row, *_ in up] == [other]
     bad = http.get(reverse("keyprofile:list"), {"movement": "sideways", "owner": "x", "page": "z"})
     assert bad.status_code == 200  # bad filters are ignored, not a server error
 
