@@ -26,7 +26,10 @@ Suggested type (first that applies): ``"breadwinner"`` when the client's margin 
 margin) and tenure ≥ ``breadwinner_min_tenure_years``; ``"image_maker"`` when a boolean
 ``is_leader`` attribute is true; ``"expert"`` when ``is_expert`` is true; ``"prospective"`` when
 growth is positive and in the top quartile (≥ the ``prospective_growth_quantile`` quantile) and
-the client's share of revenue is below ``prospective_max_share``; else ``""``.
+the client's share of revenue is below ``prospective_max_share`` — or, when the attributes give
+``potential`` and ``share_of_wallet`` (R5: high potential, low current share), when its potential
+is at least the ``prospective_potential_quantile`` quantile (the median) of the potentials
+estimated and its share of wallet is below ``prospective_max_wallet_share`` per cent; else ``""``.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ SCORING_DEFAULTS: dict[str, float] = {
     "breadwinner_min_tenure_years": 1.0,
     "prospective_growth_quantile": 0.75,
     "prospective_max_share": 0.02,
+    "prospective_potential_quantile": 0.5,
+    "prospective_max_wallet_share": 30.0,
 }
 
 POTENTIAL = "potential"
@@ -222,6 +227,14 @@ def suggested_type(metrics: pl.DataFrame) -> pl.Expr:
         & (growth >= growth.quantile(SCORING_DEFAULTS["prospective_growth_quantile"], "linear"))
         & (revenue_share < SCORING_DEFAULTS["prospective_max_share"])
     )
+    if POTENTIAL in metrics.columns and SHARE_OF_WALLET in metrics.columns:
+        potential = pl.col(POTENTIAL)
+        untapped = (
+            (potential > 0)
+            & (potential >= potential.quantile(SCORING_DEFAULTS["prospective_potential_quantile"]))
+            & (pl.col(SHARE_OF_WALLET) < SCORING_DEFAULTS["prospective_max_wallet_share"])
+        ).fill_null(False)
+        prospective = prospective | untapped
     leader = pl.col(IS_LEADER).fill_null(False) if IS_LEADER in metrics.columns else pl.lit(False)
     expert = pl.col(IS_EXPERT).fill_null(False) if IS_EXPERT in metrics.columns else pl.lit(False)
     return (

@@ -43,7 +43,10 @@ class ClientAnalyticsOut(Schema):
     clv: Money | None = Field(description="Discounted lifetime value over the horizon.")
     risk: RiskLevel | None
     reason: str
-    score: float | None = Field(description="Key-client score, 0–100.")
+    score: float | None = Field(
+        description="Score 0–100 at the engine's default weights; the key-client profile's "
+        "score, which the prioritised list uses, is GET /api/scores."
+    )
     score_rank: int | None
     suggested_type: str
 

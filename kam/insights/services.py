@@ -20,6 +20,7 @@ from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import AnalysisResult, analyze
 from kam.clients.models import Client
+from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
 from .models import AnalyticsRun, ClientAnalytics, RunStatus
@@ -70,26 +71,32 @@ def read_sales() -> pl.DataFrame:
     return pl.concat(frames, rechunk=True)
 
 
-def read_attributes() -> pl.DataFrame:
-    """The client attributes the engine's suggested type reads, in one query: ``client_id``,
-    ``is_leader`` (the industry-leader flag → image-maker) and ``is_expert`` (→ expert).
-
-    Only these: the attributes that would add scoring criteria (``potential``,
-    ``share_of_wallet``, ``is_strategic``) are left out, so the default score is unchanged.
-    """
+def read_attributes(year: int) -> pl.DataFrame:
+    """The client attributes the engine reads besides the sales lines, in two queries:
+    ``is_leader`` (the industry-leader flag → image-maker), ``is_expert`` (→ expert), and the
+    ``potential`` and ``share_of_wallet`` of ``year`` (high potential, low share → prospective;
+    potential is also a criterion of the engine's default score)."""
     rows = Client.objects.order_by("pk").values_list("pk", "is_industry_leader", "is_expert")
-    return pl.DataFrame(
+    flags = pl.DataFrame(
         list(rows),
         schema={s.CLIENT: pl.Int64, scoring.IS_LEADER: pl.Boolean, scoring.IS_EXPERT: pl.Boolean},
         orient="row",
     )
+    return flags.join(potential_frame(year), on=s.CLIENT, how="left")
 
 
-def recompute(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
+def recompute(
+    *,
+    by=None,
+    progress: Progress | None = None,
+    follow_up: Callable[[pl.DataFrame], object] | None = None,
+) -> AnalyticsRun:
     """Analyse all sales and replace every client's snapshot; return the run row.
 
     With no sales lines the run is stored with status ``empty`` and the snapshot is cleared.
     A failure of the engine is stored on the run (status ``failed``) and re-raised.
+    ``follow_up`` (the key-client scoring) runs after the snapshot is stored, with the sales
+    lines already read, so they are read once; its time is ``timings["follow_up"]``.
     """
     say = progress or (lambda message: None)
     run = AnalyticsRun.objects.create(started_at=timezone.now(), triggered_by=by)
@@ -100,46 +107,63 @@ def recompute(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
         sales = read_sales()
         timings["read"] = time.perf_counter() - started
         run.lines = sales.height
+        all_sales = sales
         if not sales.height:
             with transaction.atomic():
                 ClientAnalytics.objects.all().delete()
-            return _finish(run, RunStatus.EMPTY, timings)
-        # The core refuses empty costs; without a cost on every line, margins are unknown and
-        # scoring falls back to revenue (the run records it).
-        costs_complete = sales[s.COST].null_count() == 0
-        if not costs_complete:
-            sales = sales.drop(s.COST)
-        today = timezone.localdate()
-        last = sales[s.DATE].max()
-        assert isinstance(last, dt.date)
-        config = AnalysisConfig(as_of=min(last, today))
-        say("read client attributes")
-        attributes = read_attributes()
-        timings["read"] = time.perf_counter() - started
-        result = analyze(
-            sales,
-            config,
-            attributes=attributes,
-            progress=lambda step: say(f"analyse: {step}"),
-        )
-        timings |= {f"engine.{k}": v for k, v in result.timings.items()}
-        timings["engine"] = sum(result.timings.values())
-        say("write snapshots")
-        started = time.perf_counter()
-        computed_at = timezone.now()
-        rows = list(_snapshots(result, computed_at))
-        with transaction.atomic():
-            ClientAnalytics.objects.all().delete()
-            ClientAnalytics.objects.bulk_create(rows, batch_size=WRITE_BATCH)
-            _store(run, result)
-            run.models_json["costs_complete"] = costs_complete
-            timings["write"] = time.perf_counter() - started
-            return _finish(run, RunStatus.SUCCEEDED, timings)
+            _finish(run, RunStatus.EMPTY, timings)
+        else:
+            _analyse_and_store(run, sales, timings, say)
     except Exception as error:
         logger.exception("analytics recompute %s failed", run.pk)
         run.error = f"{type(error).__name__}: {error}"
         _finish(run, RunStatus.FAILED, timings)
         raise
+    if follow_up is not None:  # outside the try: the snapshot stands whatever happens here
+        started = time.perf_counter()
+        follow_up(all_sales)
+        run.timings["follow_up"] = round(time.perf_counter() - started, 4)
+        run.save(update_fields=["timings"])
+    return run
+
+
+def _analyse_and_store(
+    run: AnalyticsRun, sales: pl.DataFrame, timings: dict[str, float], say: Progress
+) -> None:
+    """Run the engine over the sales lines and replace the snapshot with its result."""
+    started = time.perf_counter()
+    # The core refuses empty costs; without a cost on every line, margins are unknown and
+    # scoring falls back to revenue (the run records it).
+    costs_complete = sales[s.COST].null_count() == 0
+    if not costs_complete:
+        sales = sales.drop(s.COST)
+    today = timezone.localdate()
+    last = sales[s.DATE].max()
+    assert isinstance(last, dt.date)
+    as_of = min(last, today)
+    config = AnalysisConfig(as_of=as_of)
+    say("read client attributes")
+    attributes = read_attributes(as_of.year)
+    timings["read"] += time.perf_counter() - started  # the sales lines and the attributes
+    result = analyze(
+        sales,
+        config,
+        attributes=attributes,
+        progress=lambda step: say(f"analyse: {step}"),
+    )
+    timings |= {f"engine.{k}": v for k, v in result.timings.items()}
+    timings["engine"] = sum(result.timings.values())
+    say("write snapshots")
+    started = time.perf_counter()
+    computed_at = timezone.now()
+    rows = list(_snapshots(result, computed_at))
+    with transaction.atomic():
+        ClientAnalytics.objects.all().delete()
+        ClientAnalytics.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+        _store(run, result)
+        run.models_json["costs_complete"] = costs_complete
+        timings["write"] = time.perf_counter() - started
+        _finish(run, RunStatus.SUCCEEDED, timings)
 
 
 def _finish(run: AnalyticsRun, status: str, timings: dict[str, float]) -> AnalyticsRun:

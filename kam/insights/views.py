@@ -184,8 +184,8 @@ EXPORT_FIELDS = (
     (gettext_lazy("Lifetime value"), lambda a: a.clv),
     (gettext_lazy("Risk"), lambda a: a.get_risk_display() if a.risk else ""),
     (gettext_lazy("Reason"), lambda a: a.reason_display),
-    (gettext_lazy("Score"), lambda a: a.score),
-    (gettext_lazy("Score rank"), lambda a: a.score_rank),
+    (gettext_lazy("Score at the engine's default weights"), lambda a: a.score),
+    (gettext_lazy("Rank at the engine's default weights"), lambda a: a.score_rank),
     (gettext_lazy("Suggested type"), lambda a: a.suggested_type_label),
     (gettext_lazy("As of"), lambda a: a.as_of),
 )

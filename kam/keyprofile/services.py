@@ -9,6 +9,7 @@ Scoring is company-wide (every client, prospect and lead); pages filter rows by 
 """
 
 import datetime as dt
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -26,10 +27,11 @@ from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.windows import analysis_window
 from kam.clients.models import Client
+from kam.core.bulk import insert_rows
 from kam.core.models import Role
 from kam.insights.models import AnalyticsRun
 from kam.insights.services import Progress, read_sales, recompute
-from kam.potential.models import ClientPotential
+from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
 from .models import (
@@ -72,7 +74,18 @@ CLIENT_FIELD_METRICS = {
 
 #: Scoring runs kept for movement and history; older ones are deleted with their scores.
 KEEP_RUNS = 12
-WRITE_BATCH = 2_000
+SCORE_FIELDS = (
+    "run",
+    "client",
+    "score",
+    "rank",
+    "previous_score",
+    "previous_rank",
+    "candidate",
+    "contributions",
+    "values",
+    "failures",
+)
 
 
 @dataclass(frozen=True)
@@ -204,24 +217,7 @@ def metrics_frame(today: dt.date | None = None, sales: pl.DataFrame | None = Non
         metrics = scoring.client_metrics(sales, AnalysisConfig(as_of=as_of))
         base = base.join(metrics, on=s.CLIENT, how="left")
         base = base.join(_categories(as_of), on=s.CLIENT, how="left")
-    potentials = ClientPotential.objects.filter(year=as_of.year).with_actual()
-    attributes = [
-        (
-            p.client_id,
-            float(p.potential_revenue),
-            None if p.share_of_wallet is None else float(p.share_of_wallet),
-        )
-        for p in potentials
-    ]
-    frame = pl.DataFrame(
-        attributes,
-        schema={
-            s.CLIENT: pl.Int64,
-            scoring.POTENTIAL: pl.Float64,
-            scoring.SHARE_OF_WALLET: pl.Float64,
-        },
-        orient="row",
-    )
+    frame = potential_frame(as_of.year)
     return base.join(frame, on=s.CLIENT, how="left").with_columns(pl.lit(as_of).alias(AS_OF))
 
 
@@ -390,23 +386,23 @@ def rescore(
             dropped=result.dropped,
             clients=len(result.rows),
         )
-        ClientScore.objects.bulk_create(
+        insert_rows(
+            ClientScore,
+            SCORE_FIELDS,
             (
-                ClientScore(
-                    run=run,
-                    client_id=row.client_id,
-                    score=row.score,
-                    rank=row.rank,
-                    previous_score=before[row.client_id][0] if row.client_id in before else None,
-                    previous_rank=before[row.client_id][1] if row.client_id in before else None,
-                    candidate=row.candidate,
-                    contributions=row.contributions,
-                    values={m: _plain(v) for m, v in row.values.items()},
-                    failures=row.failures,
+                (
+                    run.pk,
+                    row.client_id,
+                    row.score,
+                    row.rank,
+                    *before.get(row.client_id, (None, None)),
+                    row.candidate,
+                    json.dumps(row.contributions),
+                    json.dumps({m: _plain(v) for m, v in row.values.items()}),
+                    json.dumps(row.failures),
                 )
                 for row in result.rows
             ),
-            batch_size=WRITE_BATCH,
         )
         stale = ScoringRun.objects.order_by("-pk").values_list("pk", flat=True)[KEEP_RUNS:]
         ScoringRun.objects.filter(pk__in=list(stale)).delete()
@@ -427,8 +423,10 @@ def ensure_scored() -> ScoringRun:
 
 def recompute_and_rescore(*, by=None, progress: Progress | None = None) -> AnalyticsRun:
     """The analytics recompute, then a scoring of every client on the fresh figures."""
-    run = recompute(by=by, progress=progress)
-    if progress:
-        progress("score against the key-client profile")
-    rescore(by=by, trigger=ScoringTrigger.RECOMPUTE)
-    return run
+
+    def score_all(sales: pl.DataFrame) -> None:
+        if progress:
+            progress("score against the key-client profile")
+        rescore(by=by, trigger=ScoringTrigger.RECOMPUTE, sales=sales)
+
+    return recompute(by=by, progress=progress, follow_up=score_all)

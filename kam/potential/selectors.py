@@ -4,9 +4,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import polars as pl
 from django.db.models import Sum
 from django.utils import timezone
 
+from kam.analytics import schema as s
+from kam.analytics import scoring
 from kam.clients.models import Client, CompetitorPresence
 from kam.clients.selectors import months_back
 from kam.sales.models import Product, SalesLine
@@ -91,4 +94,26 @@ def whitespace(client: Client, today: dt.date | None = None) -> Whitespace:
     matched = {p.pk for row in rows for p in row.competitors}
     return Whitespace(
         since=since, rows=rows, other_competitors=[p for p in presence if p.pk not in matched]
+    )
+
+
+def potential_frame(year: int) -> pl.DataFrame:
+    """Every client's potential revenue and share of wallet (%) in ``year``, for the analytics:
+    ``client_id``, ``potential``, ``share_of_wallet``; clients without an estimate are absent."""
+    rows = [
+        (
+            p.client_id,
+            float(p.potential_revenue),
+            None if p.share_of_wallet is None else float(p.share_of_wallet),
+        )
+        for p in ClientPotential.objects.filter(year=year).with_actual()
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            s.CLIENT: pl.Int64,
+            scoring.POTENTIAL: pl.Float64,
+            scoring.SHARE_OF_WALLET: pl.Float64,
+        },
+        orient="row",
     )

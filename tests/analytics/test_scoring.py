@@ -77,3 +77,30 @@ def test_leader_and_expert_flags_and_potential_come_from_attributes() -> None:
 def test_unknown_criteria_are_rejected() -> None:
     with pytest.raises(ValueError, match="colour"):
         score_clients(_frame(), dataclasses.replace(CONFIG, scoring_weights={"colour": 1.0}))
+
+
+def test_a_high_potential_with_a_low_share_of_wallet_is_prospective() -> None:
+    rows = monthly("big", "2023-01", [100] * 24)
+    rows += monthly("steady", "2023-01", [10] * 24)  # no growth: not prospective by growth
+    rows += monthly("tapped", "2023-01", [10] * 24)
+    rows += monthly("unknown", "2023-01", [10] * 24)
+    attributes = pl.DataFrame(
+        {
+            s.CLIENT: ["steady", "tapped", "unknown"],
+            "potential": [5000.0, 9000.0, None],
+            "share_of_wallet": [12.0, 80.0, None],
+        }
+    )
+    out = score_clients(tx(rows), CONFIG, attributes)
+    types = dict(zip(out[s.CLIENT], out[s.SUGGESTED_TYPE], strict=True))
+    # median potential 7,000 → steady's 5,000 is below it: only with a lower bar
+    assert types["steady"] == "" and types["tapped"] == ""  # tapped: 80 % already ours
+    low_bar = attributes.with_columns(pl.Series("potential", [9000.0, 9000.0, None]))
+    types = dict(
+        zip(
+            *score_clients(tx(rows), CONFIG, low_bar).select(s.CLIENT, s.SUGGESTED_TYPE),
+            strict=True,
+        )
+    )
+    assert (types["steady"], types["tapped"], types["unknown"]) == ("prospective", "", "")
+    assert types["big"] == "breadwinner"

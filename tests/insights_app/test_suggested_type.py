@@ -1,6 +1,7 @@
 """The suggested type (R5) reads the clients' strategic flags: a flagged industry leader is
 suggested as an image-maker, a flagged expert as an expert — a breadwinner stays a breadwinner,
-and the key-client score does not move."""
+and the key-client score does not move; a high potential with a low share of wallet is
+suggested as prospective."""
 
 import datetime as dt
 
@@ -9,7 +10,7 @@ import pytest
 from kam.clients.models import Client
 from kam.insights.models import ClientAnalytics
 from kam.insights.services import read_attributes, recompute
-from tests.factories import make_client
+from tests.factories import make_client, make_potential
 
 from .conftest import monthly_sales
 
@@ -81,16 +82,28 @@ def test_the_flags_change_the_suggested_type_but_not_the_score_or_rank(market):
     assert ClientAnalytics.objects.get(client=market["leader"]).suggested_type == "image_maker"
 
 
-def test_the_attributes_are_read_in_one_query(market, django_assert_num_queries):
+def test_the_attributes_are_read_in_two_queries(market, django_assert_num_queries):
     flag(market["leader"], is_industry_leader=True)
     flag(market["expert"], is_expert=True)
-    with django_assert_num_queries(1):
-        frame = read_attributes()
-    assert frame.columns == ["client_id", "is_leader", "is_expert"]
+    make_potential(market["expert"], "10000", "40", year=2025)
+    with django_assert_num_queries(2):
+        frame = read_attributes(2025)
+    assert frame.columns == ["client_id", "is_leader", "is_expert", "potential", "share_of_wallet"]
     rows = {row[0]: row[1:] for row in frame.iter_rows()}
-    assert rows[market["leader"].pk] == (True, False)
-    assert rows[market["expert"].pk] == (False, True)
+    assert rows[market["leader"].pk] == (True, False, None, None)
+    assert rows[market["expert"].pk][:3] == (False, True, 4000.0)
     assert len(rows) == Client.objects.count()
+
+
+def test_a_big_untapped_potential_is_suggested_as_prospective(market):
+    recompute()
+    plain = ClientAnalytics.objects.get(client=market["plain"])
+    assert plain.suggested_type == ""
+    # Its demand dwarfs what it buys from us: share of wallet far below 30 %.
+    make_potential(market["plain"], "99999999", "50", year=plain.as_of.year)
+    recompute()
+    assert suggested(market)["plain"] == "prospective"
+    assert suggested(market)["feeder"] == "breadwinner"
 
 
 def test_a_client_without_sales_gets_no_snapshot_even_when_flagged(market, world):
