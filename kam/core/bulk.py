@@ -34,3 +34,20 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, BATCH)):
             cursor.executemany(sql, chunk)
+
+
+def insert_instances(model: type[models.Model], objs: Iterable[models.Model]) -> None:
+    """Insert unsaved ``objs`` (the database assigns the keys) through :func:`insert_rows`.
+
+    Each value goes through its field's ``pre_save`` and ``get_db_prep_save``, exactly as a
+    ``save()`` would prepare it; only the per-object machinery of ``bulk_create`` is skipped.
+    """
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField))
+    ]
+    rows = (
+        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
+    )
+    insert_rows(model, [f.name for f in fields], rows)

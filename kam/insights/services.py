@@ -20,6 +20,7 @@ from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import AnalysisResult, analyze
 from kam.clients.models import Client
+from kam.core.bulk import insert_instances
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
@@ -28,7 +29,6 @@ from .models import AnalyticsRun, ClientAnalytics, RunStatus
 logger = logging.getLogger(__name__)
 
 FETCH_CHUNK = 100_000
-WRITE_BATCH = 2_000
 PARETO_POINTS = 200
 
 Progress = Callable[[str], None]
@@ -156,10 +156,10 @@ def _analyse_and_store(
     say("write snapshots")
     started = time.perf_counter()
     computed_at = timezone.now()
-    rows = list(_snapshots(result, computed_at))
+    rows = _snapshots(result, computed_at)
     with transaction.atomic():
         ClientAnalytics.objects.all().delete()
-        ClientAnalytics.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+        insert_instances(ClientAnalytics, rows)
         _store(run, result)
         run.models_json["costs_complete"] = costs_complete
         timings["write"] = time.perf_counter() - started

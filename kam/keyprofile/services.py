@@ -9,8 +9,6 @@ Scoring is company-wide (every client, prospect and lead); pages filter rows by 
 """
 
 import datetime as dt
-import json
-import math
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -248,8 +246,18 @@ def _banded(column: str, edges: tuple[float, ...]) -> pl.Expr:
     return (reached / len(edges)).fill_null(0.0)
 
 
-def score(frame: pl.DataFrame, criteria: list[CriterionSpec]) -> Scoring:
-    """Score every row of ``frame`` (see the module docstring); sorted by rank."""
+RANK, FAILURES = "rank", "failures"
+
+
+def scored_frame(
+    frame: pl.DataFrame, criteria: list[CriterionSpec]
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Score every row of ``frame`` (see the module docstring), all in Polars.
+
+    Returns the frame sorted by rank with ``score``, ``rank``, ``contribution_<metric>`` for each
+    criterion used and ``failures`` (the metrics whose threshold the row fails), and the metrics
+    used and dropped (no data).
+    """
     has_data = {
         c.metric: COLUMN[c.metric] in frame.columns
         and frame[COLUMN[c.metric]].null_count() < frame.height
@@ -275,33 +283,67 @@ def score(frame: pl.DataFrame, criteria: list[CriterionSpec]) -> Scoring:
         for c in used
     ]
     names = [s.CONTRIBUTION_PREFIX + c.metric for c in used]
+    # A row without a value fails a threshold, as one below it.
+    failures = [
+        pl.when(pl.col(COLUMN[c.metric]).is_null() | (pl.col(COLUMN[c.metric]) < c.min_value))
+        .then(pl.lit(c.metric))
+        .otherwise(pl.lit(None, pl.String))
+        for c in criteria
+        if c.min_value is not None
+    ]
     scored = (
         frame.with_columns(contributions)
         .with_columns(
-            pl.sum_horizontal(names).alias(s.SCORE) if used else pl.lit(0.0).alias(s.SCORE)
+            pl.sum_horizontal(names).alias(s.SCORE) if used else pl.lit(0.0).alias(s.SCORE),
+            (
+                pl.concat_list(failures).list.drop_nulls()
+                if failures
+                else pl.lit([], pl.List(pl.String))
+            ).alias(FAILURES),
         )
         .sort([s.SCORE, s.CLIENT], descending=[True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(RANK))
     )
-    rows = []
-    for rank, record in enumerate(scored.iter_rows(named=True), start=1):
-        values = {c.metric: record[COLUMN[c.metric]] for c in criteria}
-        failures = [
-            c.metric
-            for c in criteria
-            if c.min_value is not None
-            and (values[c.metric] is None or values[c.metric] < c.min_value)
-        ]
-        rows.append(
-            ScoredClient(
-                client_id=record[s.CLIENT],
-                score=record[s.SCORE],
-                rank=rank,
-                contributions={c.metric: record[s.CONTRIBUTION_PREFIX + c.metric] for c in used},
-                values=values,
-                failures=failures,
-            )
+    return scored, [c.metric for c in used], dropped
+
+
+def score(frame: pl.DataFrame, criteria: list[CriterionSpec]) -> Scoring:
+    """:func:`scored_frame` as one :class:`ScoredClient` per row, sorted by rank."""
+    scored, used, dropped = scored_frame(frame, criteria)
+    rows = [
+        ScoredClient(
+            client_id=record[s.CLIENT],
+            score=record[s.SCORE],
+            rank=record[RANK],
+            contributions={m: record[s.CONTRIBUTION_PREFIX + m] for m in used},
+            values={c.metric: record[COLUMN[c.metric]] for c in criteria},
+            failures=record[FAILURES],
         )
-    return Scoring(rows=rows, used=[c.metric for c in used], dropped=dropped)
+        for record in scored.iter_rows(named=True)
+    ]
+    return Scoring(rows=rows, used=used, dropped=dropped)
+
+
+def _json_columns(criteria: list[CriterionSpec], used: list[str]) -> list[pl.Expr]:
+    """The three JSON columns of a stored score, encoded by Polars (no per-row Python)."""
+
+    def finite(column: str) -> pl.Expr:
+        x = pl.col(column).cast(pl.Float64)
+        return pl.when(x.is_finite()).then(x)  # JSON has no NaN or infinity: unknown
+
+    def as_object(parts: list[pl.Expr]) -> pl.Expr:
+        return pl.struct(parts).struct.json_encode() if parts else pl.lit("{}")
+
+    return [
+        as_object([pl.col(s.CONTRIBUTION_PREFIX + m).alias(m) for m in used]).alias(
+            "contributions"
+        ),
+        as_object([finite(COLUMN[c.metric]).alias(c.metric) for c in criteria]).alias("values"),
+        # metric names are plain identifiers: quoting them is all the encoding they need
+        pl.format(
+            "[{}]", pl.col(FAILURES).list.eval(pl.format('"{}"', pl.element())).list.join(",")
+        ).alias("failures"),
+    ]
 
 
 def key_count() -> int:
@@ -368,52 +410,46 @@ def rescore(
         raise PermissionDenied
     started = time.perf_counter()
     profile = active_profile()
+    criteria = specs(profile)
     frame = metrics_frame(today=today, sales=sales)
-    result = score(frame, specs(profile))
+    scored, used, dropped = scored_frame(frame, criteria)
     as_of = frame[AS_OF][0] if frame.height else timezone.localdate()
     with transaction.atomic():
         previous = latest_run()
-        before: dict[int, tuple[float, int]] = {}
-        if previous is not None:
-            scores = previous.scores.values_list("client_id", "score", "rank")
-            before = {client_id: (old, rank) for client_id, old, rank in scores}
+        before = pl.DataFrame(
+            list(previous.scores.values_list("client_id", "score", "rank")) if previous else [],
+            schema={s.CLIENT: pl.Int64, "previous_score": pl.Float64, "previous_rank": pl.Int64},
+            orient="row",
+        )
         run = ScoringRun.objects.create(
             profile=profile,
             as_of=as_of,
             created_by=by,
             trigger=trigger,
-            used=result.used,
-            dropped=result.dropped,
-            clients=len(result.rows),
+            used=used,
+            dropped=dropped,
+            clients=scored.height,
         )
-        insert_rows(
-            ClientScore,
-            SCORE_FIELDS,
-            (
-                (
-                    run.pk,
-                    row.client_id,
-                    row.score,
-                    row.rank,
-                    *before.get(row.client_id, (None, None)),
-                    row.candidate,
-                    json.dumps(row.contributions),
-                    json.dumps({m: _plain(v) for m, v in row.values.items()}),
-                    json.dumps(row.failures),
-                )
-                for row in result.rows
-            ),
+        rows = (
+            scored.join(before, on=s.CLIENT, how="left")
+            .sort(RANK)
+            .select(
+                pl.lit(run.pk).alias("run"),
+                s.CLIENT,
+                s.SCORE,
+                RANK,
+                "previous_score",
+                "previous_rank",
+                (pl.col(FAILURES).list.len() == 0).alias("candidate"),
+                *_json_columns(criteria, used),
+            )
         )
+        insert_rows(ClientScore, SCORE_FIELDS, rows.iter_rows())
         stale = ScoringRun.objects.order_by("-pk").values_list("pk", flat=True)[KEEP_RUNS:]
         ScoringRun.objects.filter(pk__in=list(stale)).delete()
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["seconds"])
     return run
-
-
-def _plain(value: float | None) -> float | None:
-    """JSON keeps no NaN or infinity: such a value is stored as unknown."""
-    return value if value is None or math.isfinite(value) else None
 
 
 def ensure_scored() -> ScoringRun:

@@ -48,3 +48,34 @@ def test_rows_arrive_intact_with_quotes_tabs_newlines_backslashes_and_nulls(worl
         {"x": None},
         ["revenue"],
     )
+
+
+def test_instances_are_prepared_as_save_would_prepare_them(world):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kam.core.bulk import insert_instances
+    from kam.insights.models import ClientAnalytics
+
+    now = timezone.now()
+    insert_instances(
+        ClientAnalytics,
+        [
+            ClientAnalytics(
+                client=world.own,
+                computed_at=now,
+                as_of=dt.date(2025, 3, 31),
+                abc="A",
+                value=Decimal("1234.56"),
+                share=0.25,
+                clv=None,
+                reason="«тихо» 40 дней\tи\\всё",
+            ),
+            ClientAnalytics(client=world.foreign, computed_at=now, as_of=dt.date(2025, 3, 31)),
+        ],
+    )
+    own = ClientAnalytics.objects.get(client=world.own)
+    assert (own.abc, own.value, own.share, own.clv) == ("A", Decimal("1234.56"), 0.25, None)
+    assert own.reason == "«тихо» 40 дней\tи\\всё" and own.computed_at == now
+    assert ClientAnalytics.objects.get(client=world.foreign).value == Decimal("0")
