@@ -178,6 +178,12 @@ class ClientOwnedQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(client_access_q(user, "client__"))
 
+    def for_client_named(self, text: str):
+        """Rows of clients whose name or ERP code contains ``text`` (any case)."""
+        return self.filter(
+            models.Q(client__name__icontains=text) | models.Q(client__erp_code__icontains=text)
+        )
+
 
 class TeamMembership(models.Model):
     client = models.ForeignKey(

@@ -1,6 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -112,9 +112,7 @@ class ScoreFilterForm(BootstrapMixin, forms.Form):
             return scores
         data = self.cleaned_data
         if data["q"]:
-            scores = scores.filter(
-                Q(client__name__icontains=data["q"]) | Q(client__erp_code__icontains=data["q"])
-            )
+            scores = scores.for_client_named(data["q"])
         if data["key"]:
             scores = scores.filter(client__is_key=data["key"] == "yes")
         if data["candidates"]:

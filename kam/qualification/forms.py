@@ -1,5 +1,4 @@
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.clients.models import ClientType
@@ -81,9 +80,7 @@ class DecisionFilterForm(BootstrapMixin, forms.Form):
             return decisions
         data = self.cleaned_data
         if data["q"]:
-            decisions = decisions.filter(
-                Q(client__name__icontains=data["q"]) | Q(client__erp_code__icontains=data["q"])
-            )
+            decisions = decisions.for_client_named(data["q"])
         if data["direction"]:
             decisions = decisions.filter(is_key=data["direction"] == "key")
         if data["decided_by"]:
