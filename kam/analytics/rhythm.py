@@ -34,8 +34,6 @@ from kam.analytics.frames import numeric_column, require_columns, validate_trans
 from kam.analytics.summary import purchase_days
 from kam.analytics.windows import calibration, days_between, resolve_as_of
 
-RISK_LEVELS = ("ok", "at_risk", "lost", "new")
-
 
 def _number(expr: pl.Expr) -> pl.Expr:
     """Whole numbers without decimals, others with one decimal, as text."""

@@ -30,7 +30,13 @@ router = Router()
 READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 
 
-def _clients(user) -> QuerySet:
+def visible_client_or_404(user, client_id: int) -> Client:
+    """The client for the API routes under ``/clients/{client_id}/…``; 404 when not visible."""
+    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+
+
+def client_rows(user) -> QuerySet:
+    """The clients ``user`` may see, as the API answers them (owner, assistant, parent name)."""
     visible = Client.objects.visible_to(user)
     return visible.select_related("owner", "assistant").annotate(
         # The parent's name only when the user may see the parent (R38).
@@ -78,7 +84,7 @@ def _reload(queryset: QuerySet, obj):
 @paginate(Pagination)
 def client_list(request, filters: Query[ClientFilter], ordering: ClientOrdering = "name"):
     """The clients you may see: all for the director, otherwise those you own, assist or work on."""
-    return filters.filter(_clients(request.auth)).order_by(ordering, "pk")
+    return filters.filter(client_rows(request.auth)).order_by(ordering, "pk")
 
 
 @router.get(
@@ -89,7 +95,7 @@ def client_list(request, filters: Query[ClientFilter], ordering: ClientOrdering 
     tags=["clients"],
 )
 def client_detail(request, client_id: int):
-    return get_object_or_404(_clients(request.auth), pk=client_id)
+    return get_object_or_404(client_rows(request.auth), pk=client_id)
 
 
 @router.post(
@@ -105,7 +111,7 @@ def client_create(request, payload: ClientIn):
     require(can_create_clients(user), _("You may not create clients."))
     data = resolve_refs(payload.changes(), _client_refs(user))
     client = services.client_create(by=user, **data)
-    return Status(201, _reload(_clients(user), client))
+    return Status(201, _reload(client_rows(user), client))
 
 
 @router.patch(
@@ -118,11 +124,11 @@ def client_create(request, payload: ClientIn):
 def client_update(request, client_id: int, payload: ClientPatch):
     """Send only the fields to change. Only the director changes the owner."""
     user = request.auth
-    client = get_object_or_404(_clients(user), pk=client_id)
+    client = get_object_or_404(client_rows(user), pk=client_id)
     require(can_edit_client(user, client), _("You may not change this client."))
     data = resolve_refs(payload.changes(), _client_refs(user))
     client = services.client_update(by=user, client=client, **data)
-    return _reload(_clients(user), client)
+    return _reload(client_rows(user), client)
 
 
 # --- contacts ------------------------------------------------------------------------------

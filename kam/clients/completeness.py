@@ -251,7 +251,10 @@ CHECKS: list[Check] = [
         _("Recent contact with a decision maker"),
         10,
         recent_contact,
-        _("No contact with a decision maker in the last 90 days."),
+        format_lazy(
+            _("No contact with a decision maker in the last {days} days."),
+            days=RECENT_CONTACT_DAYS,
+        ),
         "clients:contacts",
     ),
     Check(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.forms import BootstrapMixin, DateInput
 from kam.core.models import Role, User
-from kam.insights.models import segment_choices
+from kam.insights.models import ABC_CHOICES, XYZ_CHOICES, Risk, segment_choices
 
 from . import services
 from .models import (
@@ -252,24 +252,18 @@ class ClientFilterForm(forms.Form):
     abc = forms.ChoiceField(
         label=_("ABC"),
         required=False,
-        choices=[("", _("Any ABC")), ("A", "A"), ("B", "B"), ("C", "C")],
+        choices=[("", _("Any ABC")), *ABC_CHOICES],
     )
     xyz = forms.ChoiceField(
         label=_("XYZ"),
         required=False,
-        choices=[("", _("Any XYZ")), ("X", "X"), ("Y", "Y"), ("Z", "Z"), ("new", _("new"))],
+        choices=[("", _("Any XYZ")), *XYZ_CHOICES],
     )
     rfm_segment = forms.ChoiceField(label=_("RFM segment"), required=False)
     risk = forms.ChoiceField(
         label=_("Risk"),
         required=False,
-        choices=[
-            ("", _("Any risk")),
-            ("ok", _("OK")),
-            ("at_risk", _("At risk")),
-            ("lost", _("Lost")),
-            ("new", _("New")),
-        ],
+        choices=[("", _("Any risk")), *Risk.choices],
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
 

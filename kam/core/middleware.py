@@ -42,5 +42,5 @@ class RejectNullCharactersMiddleware:
             return True
         if request.content_type == "application/json":
             body = request.body
-            return b"\x00" in body or b"\\u0000" in body.lower()
+            return b"\x00" in body or b"\\u0000" in body  # JSON spells the escape lowercase
         return False

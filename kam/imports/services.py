@@ -78,8 +78,7 @@ def job_columns(job: ImportJob) -> list[dict]:
     if not job.mapping:
         return []
     mapping = Mapping.from_json(job.mapping)
-    # keyed by field name; looked up with the mapping's fields, None for an ignored header
-    labels: dict[str | None, Promise] = {c.field: c.label for c in KINDS[job.kind].columns}
+    labels = _labels(job)
     return [
         {"header": header, "label": labels.get(name), "repeated": header in mapping.repeated}
         for header, name in zip(mapping.header, mapping.fields, strict=True)
@@ -88,5 +87,10 @@ def job_columns(job: ImportJob) -> list[dict]:
 
 def job_missing(job: ImportJob) -> list[Promise]:
     """Labels of the required columns the file lacks."""
-    labels = {c.field: c.label for c in KINDS[job.kind].columns}
+    labels = _labels(job)
     return [labels[name] for name in (job.mapping or {}).get("missing", [])]
+
+
+def _labels(job: ImportJob) -> dict[str | None, Promise]:
+    """Column labels of the job's kind by field name; an ignored header (None) has none."""
+    return {c.field: c.label for c in KINDS[job.kind].columns}

@@ -1,6 +1,7 @@
 """API: the analytics snapshot, read under the access rule; the latest run, without clients."""
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
@@ -56,5 +57,5 @@ def analytics_run_latest(request):
     """Company-wide figures of the latest recompute: matrix, Pareto curve, models, backtest."""
     run = AnalyticsRun.objects.first()
     if run is None:
-        return get_object_or_404(AnalyticsRun.objects.none())
+        raise Http404
     return run

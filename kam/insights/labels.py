@@ -5,7 +5,7 @@ word them here, so no rule is decided twice.
 """
 
 import math
-from typing import Any
+from typing import Any, overload
 
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -21,6 +21,33 @@ RISK_LABELS = {
     "new": gettext_lazy("too new to judge"),
 }
 
+#: The standard reading of each ABC-XYZ cell, translatable; the English text is the analytics
+#: core's :data:`kam.analytics.abc_xyz.CELL_READINGS` (a test keeps them equal).
+READINGS = {
+    "AX": gettext_lazy(
+        "High value, stable demand: keep, automate replenishment, long-term contract"
+    ),
+    "AY": gettext_lazy(
+        "High value, fluctuating demand: keep, plan jointly with the client, safety stock"
+    ),
+    "AZ": gettext_lazy(
+        "High value, irregular demand: find out why, individual attention, secure the account"
+    ),
+    "BX": gettext_lazy(
+        "Medium value, stable demand: grow the share of wallet, standard replenishment"
+    ),
+    "BY": gettext_lazy(
+        "Medium value, fluctuating demand: develop, regular contact, forecast together"
+    ),
+    "BZ": gettext_lazy("Medium value, irregular demand: watch, find the causes of irregularity"),
+    "CX": gettext_lazy("Low value, stable demand: serve efficiently through low-cost channels"),
+    "CY": gettext_lazy("Low value, fluctuating demand: serve at minimal cost, review the terms"),
+    "CZ": gettext_lazy("Low value, irregular demand: minimise effort, review whether to keep"),
+    "Anew": gettext_lazy("High value, too little history: a new large client, onboard personally"),
+    "Bnew": gettext_lazy("Medium value, too little history: develop, watch the next months"),
+    "Cnew": gettext_lazy("Low value, too little history: watch and qualify the potential"),
+}
+
 TYPE_LABELS = {
     "breadwinner": gettext_lazy("breadwinner"),
     "image_maker": gettext_lazy("image maker"),
@@ -33,7 +60,12 @@ def russian() -> bool:
     return (get_language() or "").startswith("ru")
 
 
+@overload
+def segment_label(key: str) -> str: ...
+@overload
+def segment_label(key: None) -> None: ...
 def segment_label(key: str | None) -> str | None:
+    """The RFM segment's name in the active language (the core carries English and Russian)."""
     if key is None:
         return None
     labels = SEGMENT_LABELS.get(key)

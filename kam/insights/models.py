@@ -6,15 +6,13 @@ the API read these rows through the access rule (``ClientAnalytics.objects.visib
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kam.analytics import schema as s
-from kam.analytics.abc_xyz import CELL_READINGS
 from kam.analytics.rfm import SEGMENT_LABELS
 from kam.clients.models import MONEY, Client, ClientOwnedQuerySet
 
-from .labels import reason_text
+from .labels import READINGS, reason_text, segment_label
 
 
 class Risk(models.TextChoices):
@@ -27,37 +25,12 @@ class Risk(models.TextChoices):
 ABC_CHOICES = [("A", "A"), ("B", "B"), ("C", "C")]
 XYZ_CHOICES = [("X", "X"), ("Y", "Y"), ("Z", "Z"), ("new", _("new"))]
 
-#: The core's cell readings are English; these are the same texts, marked for translation.
-CELL_READINGS_I18N = {
-    "AX": _("High value, stable demand: keep, automate replenishment, long-term contract"),
-    "AY": _("High value, fluctuating demand: keep, plan jointly with the client, safety stock"),
-    "AZ": _("High value, irregular demand: find out why, individual attention, secure the account"),
-    "BX": _("Medium value, stable demand: grow the share of wallet, standard replenishment"),
-    "BY": _("Medium value, fluctuating demand: develop, regular contact, forecast together"),
-    "BZ": _("Medium value, irregular demand: watch, find the causes of irregularity"),
-    "CX": _("Low value, stable demand: serve efficiently through low-cost channels"),
-    "CY": _("Low value, fluctuating demand: serve at minimal cost, review the terms"),
-    "CZ": _("Low value, irregular demand: minimise effort, review whether to keep"),
-    "Anew": _("High value, too little history: a new large client, onboard personally"),
-    "Bnew": _("Medium value, too little history: develop, watch the next months"),
-    "Cnew": _("Low value, too little history: watch and qualify the potential"),
-}
-assert set(CELL_READINGS_I18N) == set(CELL_READINGS)
-
 SUGGESTED_TYPES = {
     "breadwinner": _("Breadwinner"),
     "prospective": _("Prospective"),
     "image_maker": _("Image-maker"),
     "expert": _("Expert"),
 }
-
-
-def segment_label(key: str) -> str:
-    """The RFM segment's name in the active language (the core carries English and Russian)."""
-    labels = SEGMENT_LABELS.get(key)
-    if not labels:
-        return key
-    return labels[1] if (get_language() or "en").startswith("ru") else labels[0]
 
 
 def segment_choices() -> list[tuple[str, str]]:
@@ -138,7 +111,7 @@ class ClientAnalytics(models.Model):
 
     @property
     def cell_reading(self) -> str:
-        return str(CELL_READINGS_I18N.get(self.cell, ""))
+        return str(READINGS.get(self.cell, ""))
 
     @property
     def segment_label(self) -> str:

@@ -28,6 +28,7 @@ from kam.analytics.scoring import DEFAULT_WEIGHTS
 from kam.core.exports import neutralise
 
 from .labels import (
+    READINGS,
     RISK_LABELS,
     plain_number,
     reason_text,
@@ -40,33 +41,6 @@ from .labels import (
 from .reading import Loaded, names
 
 Progress = Callable[[str], None]
-
-#: The standard reading of each ABC-XYZ cell, translatable; the English text is the analytics
-#: core's :data:`kam.analytics.abc_xyz.CELL_READINGS` (a test keeps them equal).
-READINGS = {
-    "AX": gettext_lazy(
-        "High value, stable demand: keep, automate replenishment, long-term contract"
-    ),
-    "AY": gettext_lazy(
-        "High value, fluctuating demand: keep, plan jointly with the client, safety stock"
-    ),
-    "AZ": gettext_lazy(
-        "High value, irregular demand: find out why, individual attention, secure the account"
-    ),
-    "BX": gettext_lazy(
-        "Medium value, stable demand: grow the share of wallet, standard replenishment"
-    ),
-    "BY": gettext_lazy(
-        "Medium value, fluctuating demand: develop, regular contact, forecast together"
-    ),
-    "BZ": gettext_lazy("Medium value, irregular demand: watch, find the causes of irregularity"),
-    "CX": gettext_lazy("Low value, stable demand: serve efficiently through low-cost channels"),
-    "CY": gettext_lazy("Low value, fluctuating demand: serve at minimal cost, review the terms"),
-    "CZ": gettext_lazy("Low value, irregular demand: minimise effort, review whether to keep"),
-    "Anew": gettext_lazy("High value, too little history: a new large client, onboard personally"),
-    "Bnew": gettext_lazy("Medium value, too little history: develop, watch the next months"),
-    "Cnew": gettext_lazy("Low value, too little history: watch and qualify the potential"),
-}
 
 CRITERION_LABELS = {
     "revenue": gettext_lazy("Revenue"),
@@ -452,8 +426,10 @@ class _Report:
         fit = self.result.bgnbd
         if fit is None:
             return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"}
-        state = _("fitted") if fit.converged else _("fitted (optimiser did not fully converge)")
-        return _("%(state)s on %(n)d clients") % {"state": state, "n": fit.n_clients}
+        return _("%(state)s on %(n)d clients") % {
+            "state": _fit_state(fit.converged),
+            "n": fit.n_clients,
+        }
 
     def spend_status(self) -> str:
         fit = self.result.gamma_gamma
@@ -461,8 +437,10 @@ class _Report:
             if self.result.bgnbd is None:
                 return _("not fitted (no purchase model)")
             return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"}
-        state = _("fitted") if fit.converged else _("fitted (optimiser did not fully converge)")
-        return _("%(state)s on %(n)d repeat buyers") % {"state": state, "n": fit.n_clients}
+        return _("%(state)s on %(n)d repeat buyers") % {
+            "state": _fit_state(fit.converged),
+            "n": fit.n_clients,
+        }
 
     def backtest_status(self) -> str:
         bt = self.result.backtest
@@ -610,26 +588,8 @@ class _Report:
             }
         )
         chart.set_title({"name": _("Pareto curve: share of value by share of clients")})
-        chart.set_x_axis(
-            {
-                "name": _("Cumulative share of clients"),
-                "min": 0,
-                "max": 1,
-                "major_unit": 0.1,
-                "num_format": "0%",
-                "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
-            }
-        )
-        chart.set_y_axis(
-            {
-                "name": _("Cumulative share of value"),
-                "min": 0,
-                "max": 1,
-                "major_unit": 0.1,
-                "num_format": "0%",
-                "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
-            }
-        )
+        chart.set_x_axis(_share_axis(_("Cumulative share of clients")))
+        chart.set_y_axis(_share_axis(_("Cumulative share of value")))
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": 420})
         ws.insert_chart(1, 7, chart)
@@ -1077,6 +1037,22 @@ class _Report:
         timings = [[step, seconds] for step, seconds in self.inputs.timings.items()]
         sheet.table([_("Step"), _("Seconds")], timings, [st.label, st.number4])
         sheet.finish(maximum=50, wrap={2: 80})
+
+
+def _share_axis(name: str) -> dict[str, Any]:
+    """A 0–100 % axis of the Pareto chart."""
+    return {
+        "name": name,
+        "min": 0,
+        "max": 1,
+        "major_unit": 0.1,
+        "num_format": "0%",
+        "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+    }
+
+
+def _fit_state(converged: bool) -> str:
+    return _("fitted") if converged else _("fitted (optimiser did not fully converge)")
 
 
 def _date(value: dt.date) -> str:

@@ -33,7 +33,7 @@ PARETO_POINTS = 200
 
 Progress = Callable[[str], None]
 
-_TX_SCHEMA = {s.CLIENT: pl.Int64, s.DATE: pl.String, s.AMOUNT: pl.Float64, s.COST: pl.Float64}
+_TX_SCHEMA = {s.CLIENT: pl.Int64, s.DATE: pl.Date, s.AMOUNT: pl.Float64, s.COST: pl.Float64}
 
 
 def read_sales() -> pl.DataFrame:
@@ -53,21 +53,13 @@ def read_sales() -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         while rows := cursor.fetchmany(FETCH_CHUNK):
-            chunk = pl.DataFrame(
-                rows,
-                schema={
-                    s.CLIENT: pl.Int64,
-                    s.DATE: pl.String if isinstance(rows[0][1], str) else pl.Date,
-                    s.AMOUNT: pl.Float64,
-                    s.COST: pl.Float64,
-                },
-                orient="row",
-            )
+            date_type = pl.String if isinstance(rows[0][1], str) else pl.Date
+            chunk = pl.DataFrame(rows, schema={**_TX_SCHEMA, s.DATE: date_type}, orient="row")
             if chunk.schema[s.DATE] == pl.String:  # SQLite without date converters: text
                 chunk = chunk.with_columns(pl.col(s.DATE).str.to_date("%Y-%m-%d"))
             frames.append(chunk)
     if not frames:
-        return pl.DataFrame(schema=_TX_SCHEMA).with_columns(pl.col(s.DATE).cast(pl.Date))
+        return pl.DataFrame(schema=_TX_SCHEMA)
     return pl.concat(frames, rechunk=True)
 
 
@@ -107,7 +99,6 @@ def recompute(
         sales = read_sales()
         timings["read"] = time.perf_counter() - started
         run.lines = sales.height
-        all_sales = sales
         if not sales.height:
             with transaction.atomic():
                 ClientAnalytics.objects.all().delete()
@@ -121,10 +112,21 @@ def recompute(
         raise
     if follow_up is not None:  # outside the try: the snapshot stands whatever happens here
         started = time.perf_counter()
-        follow_up(all_sales)
+        follow_up(sales)
         run.timings["follow_up"] = round(time.perf_counter() - started, 4)
         run.save(update_fields=["timings"])
     return run
+
+
+def engine_input(sales: pl.DataFrame, today: dt.date | None = None) -> tuple[pl.DataFrame, dt.date]:
+    """Non-empty :func:`read_sales` lines as the engine takes them, and their as-of day: the last
+    sale, never after ``today``. The core refuses empty costs; without a cost on every line the
+    margins are unknown, so the cost column is left out and scoring falls back to revenue."""
+    if sales[s.COST].null_count():
+        sales = sales.drop(s.COST)
+    last = sales[s.DATE].max()
+    assert isinstance(last, dt.date)
+    return sales, min(last, today or timezone.localdate())
 
 
 def _analyse_and_store(
@@ -132,15 +134,8 @@ def _analyse_and_store(
 ) -> None:
     """Run the engine over the sales lines and replace the snapshot with its result."""
     started = time.perf_counter()
-    # The core refuses empty costs; without a cost on every line, margins are unknown and
-    # scoring falls back to revenue (the run records it).
-    costs_complete = sales[s.COST].null_count() == 0
-    if not costs_complete:
-        sales = sales.drop(s.COST)
-    today = timezone.localdate()
-    last = sales[s.DATE].max()
-    assert isinstance(last, dt.date)
-    as_of = min(last, today)
+    sales, as_of = engine_input(sales)
+    costs_complete = s.COST in sales.columns  # the run records it
     config = AnalysisConfig(as_of=as_of)
     say("read client attributes")
     attributes = read_attributes(as_of.year)
@@ -240,8 +235,9 @@ def _snapshots(result: AnalysisResult, computed_at):
     assert as_of is not None  # analyze() resolves it
     wanted = [
         s.CLIENT, s.ABC, s.XYZ, s.VALUE, s.SHARE, s.CV, s.R_SCORE, s.F_SCORE, s.M_SCORE,
-        s.RFM_SEGMENT, s.TYPICAL_GAP_DAYS, s.SILENCE_DAYS, s.P_ALIVE, s.EXPECTED_PURCHASES,
-        s.EXPECTED_SPEND, s.CLV, s.RISK, s.REASON, s.SCORE, s.SCORE_RANK, s.SUGGESTED_TYPE,
+        s.RFM_SEGMENT, s.TYPICAL_GAP_DAYS, s.SILENCE_DAYS, s.RHYTHM_FLAG, s.P_ALIVE,
+        s.EXPECTED_PURCHASES, s.EXPECTED_SPEND, s.CLV, s.RISK, s.REASON, s.SCORE, s.SCORE_RANK,
+        s.SUGGESTED_TYPE,
     ]  # fmt: skip
     present = [c for c in wanted if c in frame.columns]
     for row in frame.select(present).iter_rows(named=True):

@@ -6,6 +6,7 @@ clients the user may see (R38). Nothing on the page names a client the user may 
 
 from decimal import Decimal
 
+import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,12 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from kam.analytics import schema as s
 from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
+from kam.analytics.pareto import CLIENT_SHARE, VALUE_SHARE, pareto_curve, top_share
 from kam.analytics.rfm import SEGMENT_GRID
 from kam.clients.models import Client
 from kam.core.exports import xlsx_response
 
-from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus, segment_label
+from .labels import segment_label
+from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
 from .services import pareto_points
 from .tasks import recompute_task
 
@@ -85,20 +89,15 @@ def visible_pareto(user, run: AnalyticsRun | None, snapshots) -> tuple[list, flo
     computed from their snapshot values (no names, only shares)."""
     if user.is_director and run is not None:
         return run.pareto, run.top20_share
-    values = [
-        max(float(v), 0.0) for v in snapshots.order_by("-value").values_list("value", flat=True)
-    ]
-    total = sum(values)
-    if not values or total <= 0:
+    values = pl.DataFrame(
+        list(snapshots.values_list("client_id", "value")),
+        schema={s.CLIENT: pl.Int64, s.VALUE: pl.Float64},
+        orient="row",
+    )
+    if values.is_empty() or values[s.VALUE].clip(lower_bound=0.0).sum() <= 0:
         return [], None
-    n = len(values)
-    running, xs, ys = 0.0, [], []
-    for rank, value in enumerate(values, start=1):
-        running += value
-        xs.append(rank / n)
-        ys.append(running / total)
-    top = max(1, round(0.2 * n))
-    return pareto_points(xs, ys), ys[top - 1]
+    curve = pareto_curve(values)
+    return pareto_points(curve[CLIENT_SHARE], curve[VALUE_SHARE]), top_share(values)
 
 
 @login_required

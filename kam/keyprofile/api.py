@@ -2,19 +2,17 @@
 scorings, filtered by the access rule like the prioritised list."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kam.clients.models import Client
+from kam.clients.api import visible_client_or_404
 from kam.core.api import ERRORS, Pagination, require
 
 from . import services
-from .models import ClientScore, KeyProfile, Normalisation, ScoringTrigger
+from .models import ClientScore, ClientScoreQuerySet, KeyProfile, Normalisation, ScoringTrigger
 from .schemas import (
     PreviewOut,
     ProfileIn,
@@ -110,7 +108,7 @@ def keyprofile_save(request, payload: ProfileIn):
 # --- scorings ----------------------------------------------------------------------------------
 
 
-def _scores(user) -> QuerySet:
+def _scores(user) -> ClientScoreQuerySet:
     return ClientScore.objects.visible_to(user).select_related("client", "client__owner")
 
 
@@ -139,19 +137,9 @@ def score_run_latest(request):
 def score_list(request, filters: Query[ScoreFilter]):
     """The latest scores of the clients you may see, by rank. Ranks are company-wide."""
     scores = _scores(request.auth).filter(run=services.ensure_scored()).order_by("rank")
-    if filters.key is not None:
-        scores = scores.filter(client__is_key=filters.key)
-    if filters.candidates:
-        scores = scores.filter(candidate=True)
-    if filters.owner is not None:
-        scores = scores.filter(client__owner_id=filters.owner)
-    if filters.movement == "new":
-        scores = scores.filter(previous_rank__isnull=True)
-    elif filters.movement == "up":
-        scores = scores.filter(previous_rank__gt=F("rank"))
-    elif filters.movement == "down":
-        scores = scores.filter(previous_rank__lt=F("rank"))
-    return scores
+    return scores.matching(
+        key=filters.key, candidates=bool(filters.candidates), owner=filters.owner
+    ).moved(filters.movement or "")
 
 
 @router.get(
@@ -162,7 +150,7 @@ def score_list(request, filters: Query[ScoreFilter]):
 )
 def client_score_history(request, client_id: int):
     """Newest first; the first item is the current score."""
-    client = get_object_or_404(Client.objects.visible_to(request.auth), pk=client_id)
+    client = visible_client_or_404(request.auth, client_id)
     return (
         ClientScore.objects.filter(client=client)
         .select_related("run", "run__profile", "run__created_by")

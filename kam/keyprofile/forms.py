@@ -1,6 +1,5 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -113,17 +112,8 @@ class ScoreFilterForm(BootstrapMixin, forms.Form):
         data = self.cleaned_data
         if data["q"]:
             scores = scores.for_client_named(data["q"])
-        if data["key"]:
-            scores = scores.filter(client__is_key=data["key"] == "yes")
-        if data["candidates"]:
-            scores = scores.filter(candidate=True)
-        if data["owner"]:
-            scores = scores.filter(client__owner=data["owner"])
-        movement = data["movement"]
-        if movement == "new":
-            scores = scores.filter(previous_rank__isnull=True)
-        elif movement == "up":
-            scores = scores.filter(previous_rank__gt=F("rank"))
-        elif movement == "down":
-            scores = scores.filter(previous_rank__lt=F("rank"))
-        return scores
+        return scores.matching(
+            key={"yes": True, "no": False}.get(data["key"]),
+            candidates=data["candidates"],
+            owner=data["owner"],
+        ).moved(data["movement"])

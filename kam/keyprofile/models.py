@@ -169,6 +169,28 @@ class ClientScoreQuerySet(ClientOwnedQuerySet):
         """Scores of the newest run (none before the first scoring)."""
         return self.filter(run_id=ScoringRun.objects.order_by("-pk").values("pk")[:1])
 
+    def moved(self, movement: str):
+        """``up`` / ``down`` since the previous scoring, or ``new`` in the list; else all."""
+        if movement == "new":
+            return self.filter(previous_rank__isnull=True)
+        if movement == "up":
+            return self.filter(previous_rank__gt=models.F("rank"))
+        if movement == "down":
+            return self.filter(previous_rank__lt=models.F("rank"))
+        return self
+
+    def matching(self, *, key: bool | None = None, candidates: bool = False, owner=None):
+        """The filters of the prioritised list (page and API): key flag, threshold candidates,
+        owner KAM (a user or an id); ``None`` / ``False`` leave a filter out."""
+        scores = self
+        if key is not None:
+            scores = scores.filter(client__is_key=key)
+        if candidates:
+            scores = scores.filter(candidate=True)
+        if owner is not None:
+            scores = scores.filter(client__owner=owner)
+        return scores
+
 
 class ClientScore(models.Model):
     """A client's score in one run, with the previous run's score and rank for movement."""

@@ -28,7 +28,7 @@ from kam.clients.models import Client
 from kam.core.bulk import insert_rows
 from kam.core.models import Role
 from kam.insights.models import AnalyticsRun
-from kam.insights.services import Progress, read_sales, recompute
+from kam.insights.services import Progress, engine_input, read_sales, recompute
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
@@ -189,10 +189,13 @@ def save_version(*, by, criteria: list[CriterionSpec], note: str = "") -> KeyPro
 # --- metrics and scoring ------------------------------------------------------------------------
 
 
-def metrics_frame(today: dt.date | None = None, sales: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per client (company-wide): the engine's metrics, the number of product categories
+def metrics_frame(
+    today: dt.date | None = None, sales: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, dt.date]:
+    """One row per client (company-wide) — the engine's metrics, the number of product categories
     bought in the same 12-month window, this year's potential, and the client's own flags and
-    payment discipline. ``sales`` is :func:`read_sales` output when the caller already has it."""
+    payment discipline — and the as-of day of those figures. ``sales`` is :func:`read_sales`
+    output when the caller already has it."""
     today = today or timezone.localdate()
     fields = list(CLIENT_FIELD_METRICS.values())
     clients = [
@@ -207,19 +210,11 @@ def metrics_frame(today: dt.date | None = None, sales: pl.DataFrame | None = Non
     sales = read_sales() if sales is None else sales
     as_of = today
     if sales.height:
-        if sales[s.COST].null_count():  # as recompute: margins unknown without every cost
-            sales = sales.drop(s.COST)
-        last = sales[s.DATE].max()
-        assert isinstance(last, dt.date)
-        as_of = min(last, today)
+        sales, as_of = engine_input(sales, today)
         metrics = scoring.client_metrics(sales, AnalysisConfig(as_of=as_of))
         base = base.join(metrics, on=s.CLIENT, how="left")
         base = base.join(_categories(as_of), on=s.CLIENT, how="left")
-    frame = potential_frame(as_of.year)
-    return base.join(frame, on=s.CLIENT, how="left").with_columns(pl.lit(as_of).alias(AS_OF))
-
-
-AS_OF = "_as_of"
+    return base.join(potential_frame(as_of.year), on=s.CLIENT, how="left"), as_of
 
 
 def _categories(as_of: dt.date) -> pl.DataFrame:
@@ -360,22 +355,19 @@ class Preview:
     n: int
     entering: list[Client]
     leaving: list[Client]
-    new: Scoring
 
 
-def preview(criteria: list[CriterionSpec], frame: pl.DataFrame | None = None) -> Preview:
+def preview(criteria: list[CriterionSpec]) -> Preview:
     """Which clients would enter and leave the top-N key candidates under ``criteria``."""
-    frame = metrics_frame() if frame is None else frame
+    frame, _as_of = metrics_frame()
     n = key_count()
     old = set(top_candidates(score(frame, specs(active_profile())), n))
-    new_result = score(frame, criteria)
-    new = set(top_candidates(new_result, n))
+    new = set(top_candidates(score(frame, criteria), n))
     clients = Client.objects.in_bulk(old ^ new)
     return Preview(
         n=n,
         entering=sorted((clients[i] for i in new - old), key=lambda c: c.name),
         leaving=sorted((clients[i] for i in old - new), key=lambda c: c.name),
-        new=new_result,
     )
 
 
@@ -411,9 +403,8 @@ def rescore(
     started = time.perf_counter()
     profile = active_profile()
     criteria = specs(profile)
-    frame = metrics_frame(today=today, sales=sales)
+    frame, as_of = metrics_frame(today=today, sales=sales)
     scored, used, dropped = scored_frame(frame, criteria)
-    as_of = frame[AS_OF][0] if frame.height else timezone.localdate()
     with transaction.atomic():
         previous = latest_run()
         before = pl.DataFrame(

@@ -5,13 +5,12 @@ Thin: reads go through :mod:`kam.portfolio.services` from the access rule, the w
 reassignment are the director's (others 403), as on the pages.
 """
 
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from kam.clients.models import Client
+from kam.clients.api import client_rows
 from kam.clients.schemas import ClientOut
 from kam.core.api import ERRORS, PageParams, Pagination, known_users, require, resolve_refs
 
@@ -74,16 +73,9 @@ def client_reassign(request, client_id: int, payload: ReassignIn):
     """Moves the client with its assistant; the cross-functional team stays. The client's history
     records the director, the old and new owner and the reason."""
     user = request.auth
-    visible = Client.objects.visible_to(user)
-    client = get_object_or_404(visible, pk=client_id)
+    client = get_object_or_404(client_rows(user), pk=client_id)
     require(user.is_director, _("Only the director reassigns clients."))
     refs = {"owner": (known_users(), _("Unknown user."))}
     owner = resolve_refs({"owner": payload.owner}, refs)["owner"]
     services.reassign_client(by=user, client=client, new_owner=owner, reason=payload.reason)
-    # As the clients API answers: the parent's name only when the director may see it (always).
-    parent_name = Subquery(visible.filter(pk=OuterRef("parent_id")).values("name")[:1])
-    return (
-        visible.select_related("owner", "assistant")
-        .annotate(parent_name=parent_name)
-        .get(pk=client.pk)
-    )
+    return client_rows(user).get(pk=client.pk)

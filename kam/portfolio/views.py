@@ -117,7 +117,8 @@ def kam_load(request):
 def reassign(request, pk: int):
     """Move a client to another KAM, with its assistant; the history records the reason."""
     _require_director(request)
-    client = get_object_or_404(Client.objects.select_related("owner", "assistant"), pk=pk)
+    clients = Client.objects.visible_to(request.user).select_related("owner", "assistant")
+    client = get_object_or_404(clients, pk=pk)
     form = ReassignForm(request.POST or None, client=client)
     if (
         request.method == "POST"

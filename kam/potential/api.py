@@ -12,6 +12,7 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kam.clients.api import visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
 from kam.core.api import ERRORS, Pagination, require
@@ -33,12 +34,8 @@ READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
 
 
-def _client(user, client_id: int) -> Client:
-    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
-
-
 def _editable_client(user, client_id: int) -> Client:
-    client = _client(user, client_id)
+    client = visible_client_or_404(user, client_id)
     require(can_edit_client(user, client), _("You may not change this client."))
     return client
 
@@ -61,7 +58,7 @@ def _potentials(user) -> QuerySet:
 def potential_list(request, client_id: int):
     """The client's estimates, oldest year first, each with its potential revenue, actual
     purchases in that year, share of wallet and gap (computed, never stored)."""
-    client = _client(request.auth, client_id)
+    client = visible_client_or_404(request.auth, client_id)
     return _potentials(request.auth).filter(client=client).order_by("year")
 
 
@@ -127,7 +124,7 @@ def whitespace(request, client_id: int):
     """Every product category of the company with the client's purchases from us over the last
     12 calendar months (``buys_from_us`` false: whitespace), and the competitors at the client
     whose “what it supplies” names the category."""
-    return selectors.whitespace(_client(request.auth, client_id))
+    return selectors.whitespace(visible_client_or_404(request.auth, client_id))
 
 
 # --- strategy ------------------------------------------------------------------------------
@@ -143,9 +140,8 @@ def whitespace(request, client_id: int):
 def strategy_detail(request, client_id: int):
     """Before anything is recorded the texts are empty and ``updated_at`` is null (not a 404:
     a 404 always means a client you may not see)."""
-    client = _client(request.auth, client_id)
-    strategy = ClientStrategy.objects.filter(client=client).select_related("updated_by").first()
-    return strategy or ClientStrategy(client=client)
+    client = visible_client_or_404(request.auth, client_id)
+    return selectors.strategy(client) or ClientStrategy(client=client)
 
 
 @router.put(

@@ -139,7 +139,7 @@ class ClientPotential(models.Model):
                     "The total demand must equal driver quantity × rate (%(derived)s); "
                     "leave it empty to derive it."
                 ) % {"derived": derived}
-        if self.total_demand is None and "total_demand" not in errors and not errors:
+        if self.total_demand is None and not errors:
             errors["total_demand"] = _(
                 "Enter the total demand, or a driver quantity and a rate to derive it."
             )

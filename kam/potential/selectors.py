@@ -14,7 +14,7 @@ from kam.clients.models import Client, CompetitorPresence
 from kam.clients.selectors import months_back
 from kam.sales.models import Product, SalesLine
 
-from .models import ClientPotential
+from .models import ClientPotential, ClientStrategy
 
 #: How many years from this one the tab offers to estimate.
 YEARS_AHEAD = 3
@@ -23,6 +23,11 @@ YEARS_AHEAD = 3
 def potential_rows(client: Client) -> list[ClientPotential]:
     """The client's estimates by year, each with its actual purchases (one query)."""
     return list(ClientPotential.objects.filter(client=client).with_actual().order_by("year"))
+
+
+def strategy(client: Client) -> ClientStrategy | None:
+    """The client's strategy and needs, with who last changed them; None before the first."""
+    return ClientStrategy.objects.filter(client=client).select_related("updated_by").first()
 
 
 def missing_years(rows: list[ClientPotential], today: dt.date | None = None) -> list[int]:

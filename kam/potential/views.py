@@ -18,7 +18,7 @@ from kam.core.exports import xlsx_response
 
 from . import selectors, services
 from .forms import PotentialForm, StrategyForm
-from .models import ClientPotential, ClientStrategy
+from .models import ClientPotential
 
 
 @login_required
@@ -33,7 +33,7 @@ def potential_tab(request, pk: int):
         rows=rows,
         this_year=timezone.localdate().year,
         missing_years=selectors.missing_years(rows),
-        strategy=ClientStrategy.objects.filter(client=client).select_related("updated_by").first(),
+        strategy=selectors.strategy(client),
         whitespace=selectors.whitespace(client),
     )
 
@@ -87,9 +87,7 @@ def strategy_edit(request, pk: int):
     client = editable_client(request, pk)
     return record_form(
         request,
-        StrategyForm(
-            request.POST or None, instance=ClientStrategy.objects.filter(client=client).first()
-        ),
+        StrategyForm(request.POST or None, instance=selectors.strategy(client)),
         client=client,
         save=lambda data: services.strategy_save(by=request.user, client=client, **data),
         tab="potential:tab",

@@ -5,16 +5,16 @@ Reads start from the access rule (a client the user may not see is a 404); write
 validate (422). The three-P gate of prospects lives in ``services.decide_key``, not here.
 """
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kam.clients.api import visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
 from kam.core.api import ERRORS, Pagination, require
-from kam.insights.models import SUGGESTED_TYPES, ClientAnalytics
+from kam.insights.models import SUGGESTED_TYPES
 
 from . import services
 from .models import KeyDecision, Qualification
@@ -31,10 +31,6 @@ router = Router()
 
 READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
-
-
-def _client(user, client_id: int) -> Client:
-    return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
 
 
 def _qualification(client: Client) -> Qualification:
@@ -58,7 +54,7 @@ def qualification_detail(request, client_id: int):
     """Need, solvency and authority to decide, each with its status, evidence and who assessed
     it when; the P's still missing. Before the first assessment all three are unknown and
     ``updated_at`` is null (not a 404: a 404 always means a client you may not see)."""
-    return _qualification(_client(request.auth, client_id))
+    return _qualification(visible_client_or_404(request.auth, client_id))
 
 
 @router.put(
@@ -72,7 +68,7 @@ def qualification_update(request, client_id: int, payload: QualificationIn):
     """Replaces the three P's: send every status and evidence. Evidence is required for a P that
     is confirmed or not met. The director, the client's KAM and its assistants."""
     user = request.auth
-    client = _client(user, client_id)
+    client = visible_client_or_404(user, client_id)
     require(can_edit_client(user, client), _("You may not change this client."))
     data = payload.model_dump()
     services.qualification_save(by=user, client=client, reason=data.pop("reason"), **data)
@@ -93,7 +89,7 @@ def qualification_update(request, client_id: int, payload: QualificationIn):
 def key_decision_list(request, client_id: int):
     """Every decision recorded for the client, newest first: who, when, why, and the score,
     suggested type and client status at the time. Decisions are never edited."""
-    client = _client(request.auth, client_id)
+    client = visible_client_or_404(request.auth, client_id)
     return (
         KeyDecision.objects.filter(client=client)
         .select_related("client", "decided_by")
@@ -112,7 +108,7 @@ def key_decision_create(request, client_id: int, payload: KeyDecisionIn):
     """Only the director or the client's own KAM (others 403). A prospect can be made key only
     when all three P's are confirmed (otherwise 422 naming the missing ones); removing a client
     from key clients is always possible."""
-    client = _client(request.auth, client_id)
+    client = visible_client_or_404(request.auth, client_id)
     decision = services.decide_key(
         by=request.auth, client=client, is_key=payload.is_key, reason=payload.reason
     )
@@ -132,12 +128,11 @@ def key_decision_create(request, client_id: int, payload: KeyDecisionIn):
 def client_type_confirm(request, client_id: int, payload: ClientTypeIn):
     """Only the director or the client's own KAM (others 403). A reason is required when the
     type differs from the suggested one; the client's history keeps it."""
-    client = _client(request.auth, client_id)
+    client = visible_client_or_404(request.auth, client_id)
     client = services.confirm_type(
         by=request.auth, client=client, client_type=payload.client_type, reason=payload.reason
     )
-    analytics = ClientAnalytics.objects.filter(client=client).first()
-    suggested = analytics.suggested_type if analytics else ""
+    suggested = services.suggested_type(client)
     return {
         "client": client,
         "client_type": client.client_type,

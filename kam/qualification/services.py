@@ -40,6 +40,16 @@ def _check_decide(by: User, client: Client) -> None:
         raise PermissionDenied(_("Only the director or the client's KAM may decide this."))
 
 
+def suggested_type(client: Client) -> str:
+    """The client type the latest analytics suggest; "" without analytics or a suggestion."""
+    return (
+        ClientAnalytics.objects.filter(client=client)
+        .values_list("suggested_type", flat=True)
+        .first()
+        or ""
+    )
+
+
 def qualification_for(client: Client) -> Qualification | None:
     return Qualification.objects.filter(client=client).select_related(*_by_fields()).first()
 
@@ -107,7 +117,6 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
                 % {"missing": ", ".join(missing)},
                 code="not_qualified",
             )
-    analytics = ClientAnalytics.objects.filter(client=client).first()
     # The score the decision was suggested by: the key-client profile's, not the engine default.
     score = (
         ClientScore.objects.of_latest_run()
@@ -122,7 +131,7 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
         is_key=is_key,
         reason=reason,
         score=score,
-        suggested_type=analytics.suggested_type if analytics else "",
+        suggested_type=suggested_type(client),
         client_status=client.status,
     )
     decision.full_clean()
@@ -140,8 +149,7 @@ def confirm_type(*, by: User, client: Client, client_type: str, reason: str = ""
     _check_decide(by, client)
     if client_type not in ClientType.values:
         raise ValidationError({"client_type": _("Choose a client type from the list.")})
-    analytics = ClientAnalytics.objects.filter(client=client).first()
-    suggested = analytics.suggested_type if analytics else ""
+    suggested = suggested_type(client)
     reason = (reason or "").strip()
     if not reason:
         if suggested and client_type == suggested:

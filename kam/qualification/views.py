@@ -9,15 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from kam.clients.views import editable_client, form_page, visible_client
+from kam.clients.views import editable_client, form_page, split_reason, visible_client
 from kam.core.exports import xlsx_response
 from kam.core.forms import run_service
-from kam.insights.models import ClientAnalytics
 
 from . import services
 from .forms import DecisionFilterForm, KeyDecisionForm, QualificationForm, TypeForm
 from .models import KeyDecision
-from .services import QUALIFICATION_FIELDS
 
 
 def deciding_client(request, pk: int):
@@ -31,26 +29,32 @@ def _back(client):
     return f"{client.get_absolute_url()}#qualification-card"
 
 
+def _card_form(request, client, form, *, save, saved, title, submit=None):
+    """A form of the qualification card: validate, ``save(cleaned_data)`` through a service, say
+    ``saved(result)`` and go back to the card — or show the form with its errors."""
+    if request.method == "POST" and form.is_valid():
+        result = run_service(form, lambda: save(form.cleaned_data))
+        if result:
+            messages.success(request, saved(result))
+            return redirect(_back(client))
+    return form_page(
+        request, form, title=title, cancel_url=_back(client), client=client, submit=submit
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def qualification_edit(request, pk: int):
     client = editable_client(request, pk)
-    form = QualificationForm(request.POST or None, instance=services.qualification_for(client))
-    if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in QUALIFICATION_FIELDS}
-        reason = form.cleaned_data["change_reason"]
-        call = lambda: services.qualification_save(  # noqa: E731
-            by=request.user, client=client, reason=reason, **fields
-        )
-        if run_service(form, call):
-            messages.success(request, _("Qualification saved."))
-            return redirect(_back(client))
-    return form_page(
+    return _card_form(
         request,
-        form,
+        client,
+        QualificationForm(request.POST or None, instance=services.qualification_for(client)),
+        save=lambda data: services.qualification_save(
+            by=request.user, client=client, **split_reason(data)
+        ),
+        saved=lambda _qualification: _("Qualification saved."),
         title=_("Three-P qualification"),
-        cancel_url=_back(client),
-        client=client,
     )
 
 
@@ -58,30 +62,15 @@ def qualification_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def key_decide(request, pk: int):
     client = deciding_client(request, pk)
-    initial = {"is_key": "0" if client.is_key else "1"}
-    form = KeyDecisionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        decision = run_service(
-            form,
-            lambda: services.decide_key(
-                by=request.user,
-                client=client,
-                is_key=form.cleaned_data["is_key"],
-                reason=form.cleaned_data["reason"],
-            ),
-        )
-        if decision:
-            messages.success(
-                request,
-                _("Marked as a key client.") if decision.is_key else _("Removed from key clients."),
-            )
-            return redirect(_back(client))
-    return form_page(
+    return _card_form(
         request,
-        form,
+        client,
+        KeyDecisionForm(request.POST or None, initial={"is_key": "0" if client.is_key else "1"}),
+        save=lambda data: services.decide_key(by=request.user, client=client, **data),
+        saved=lambda decision: (
+            _("Marked as a key client.") if decision.is_key else _("Removed from key clients.")
+        ),
         title=_("Key client decision"),
-        cancel_url=_back(client),
-        client=client,
         submit=_("Record the decision"),
     )
 
@@ -90,28 +79,14 @@ def key_decide(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def type_confirm(request, pk: int):
     client = deciding_client(request, pk)
-    analytics = ClientAnalytics.objects.filter(client=client).first()
-    suggested = analytics.suggested_type if analytics else ""
-    form = TypeForm(request.POST or None, initial={"client_type": suggested or client.client_type})
-    if request.method == "POST" and form.is_valid():
-        updated = run_service(
-            form,
-            lambda: services.confirm_type(
-                by=request.user,
-                client=client,
-                client_type=form.cleaned_data["client_type"],
-                reason=form.cleaned_data["reason"],
-            ),
-        )
-        if updated:
-            messages.success(request, _("Client type saved."))
-            return redirect(_back(client))
-    return form_page(
+    initial = {"client_type": services.suggested_type(client) or client.client_type}
+    return _card_form(
         request,
-        form,
+        client,
+        TypeForm(request.POST or None, initial=initial),
+        save=lambda data: services.confirm_type(by=request.user, client=client, **data),
+        saved=lambda _client: _("Client type saved."),
         title=_("Confirm the client type"),
-        cancel_url=_back(client),
-        client=client,
     )
 
 

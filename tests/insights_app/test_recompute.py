@@ -22,6 +22,11 @@ def test_recompute_stores_a_snapshot_for_every_client_with_sales_and_a_run(compa
     assert set(run.models_json) >= {"bgnbd", "gamma_gamma", "model_error"}
 
 
+def test_the_rhythm_flag_is_stored_so_the_reason_can_be_worded(company):
+    flags = set(ClientAnalytics.objects.values_list("rhythm_flag", flat=True))
+    assert "" not in flags  # every client with sales has a flag from the core
+
+
 def test_classes_are_company_wide_so_the_kams_biggest_client_is_c(company):
     w = company.world
     classes = dict(ClientAnalytics.objects.values_list("client_id", "abc"))

@@ -105,7 +105,7 @@ def test_categories_flags_and_payment_discipline_are_metrics(world):
     world.own.is_industry_leader = True
     world.own.payment_on_time_pct = Decimal("92.5")
     world.own.save()
-    frame = services.metrics_frame().to_dicts()
+    frame = services.metrics_frame()[0].to_dicts()
     values = {row["client_id"]: row for row in frame}
     own, foreign = values[world.own.pk], values[world.foreign.pk]
     assert (own["categories"], foreign["categories"]) == (2.0, 1.0)

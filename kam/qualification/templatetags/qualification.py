@@ -5,12 +5,12 @@ from django import template
 
 from kam.clients.models import ClientStatus, ClientType
 from kam.core.access import can_edit_client
-from kam.insights.models import SUGGESTED_TYPES, ClientAnalytics
+from kam.insights.models import SUGGESTED_TYPES
 
-from ..forms import KeyDecisionForm, TypeForm
+from ..forms import TypeForm
 from ..models import KeyDecision
 from ..norms import norm_for
-from ..services import can_decide, missing_names, qualification_for
+from ..services import can_decide, missing_names, qualification_for, suggested_type
 
 register = template.Library()
 
@@ -18,10 +18,8 @@ register = template.Library()
 @register.inclusion_tag("qualification/_card_body.html", takes_context=True)
 def qualification_card(context, client):
     user = context["request"].user
-    analytics = context.get("analytics")
-    if analytics is None:
-        analytics = ClientAnalytics.objects.filter(client=client).first()
-    suggested = analytics.suggested_type if analytics else ""
+    analytics = context.get("analytics")  # the overview has read it already
+    suggested = analytics.suggested_type if analytics else suggested_type(client)
     qualification = qualification_for(client)
     allowed = can_decide(user, client)
     return {
@@ -34,9 +32,6 @@ def qualification_card(context, client):
         "decisions": KeyDecision.objects.filter(client=client).select_related("decided_by")[:10],
         "can_edit": can_edit_client(user, client),
         "can_decide": allowed,
-        "decide_form": KeyDecisionForm(initial={"is_key": "0" if client.is_key else "1"})
-        if allowed
-        else None,
         "type_form": TypeForm(initial={"client_type": suggested or client.client_type})
         if allowed
         else None,
@@ -44,5 +39,4 @@ def qualification_card(context, client):
         "suggested_label": SUGGESTED_TYPES.get(suggested, suggested),
         "type_label": ClientType(client.client_type).label if client.client_type else "",
         "norm": norm_for(client.client_type),
-        "suggested_norm": norm_for(suggested) if suggested != client.client_type else None,
     }
