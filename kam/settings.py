@@ -1,9 +1,14 @@
 """The one settings module. Everything a deployment changes comes from the environment."""
 
+import datetime as dt
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,18 +67,76 @@ def sqlite_database(path: Path) -> dict:
     }
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+#: Host names of a run on this machine only; any other allowed host means the site is served.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1", "testserver"})
+
+
+def is_production(env: str, debug: bool, hosts: list[str]) -> bool:
+    """Whether this is a deployment rather than a local run.
+
+    KAM_ENV says so explicitly ("production" or "development"). Unset, a run with debug off that
+    answers to a host other than this machine's is a deployment: a site cannot be reached under
+    its name without listing it in KAM_ALLOWED_HOSTS, so no real deployment slips through.
+    """
+    if env not in {"", "production", "development"}:
+        raise ImproperlyConfigured(f"KAM_ENV must be 'production' or 'development', got {env!r}")
+    if env:
+        return env == "production"
+    return not debug and any(host not in LOCAL_HOSTS for host in hosts)
+
+
+def local_secret_key(path: Path) -> str:
+    """The key of a local run: made once at random and kept in ``path``, readable by its owner
+    only. Two processes starting together (web and worker) end up with the same key: the file
+    appears under its name complete, by a hard link, and the loser reads the winner's."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # 0600
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it, or set KAM_SECRET_KEY")
+    return key
+
+
 DEBUG = env_bool("KAM_DEBUG", False)
-SECRET_KEY = os.environ.get("KAM_SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("KAM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("KAM_CSRF_TRUSTED_ORIGINS")
+PRODUCTION = is_production(os.environ.get("KAM_ENV", "").strip().lower(), DEBUG, ALLOWED_HOSTS)
+
+# Never a published key: a deployment must bring its own; a local run makes one and keeps it.
+SECRET_KEY = os.environ.get("KAM_SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    if not DEBUG and env_bool("KAM_REQUIRE_SECRET", False):
-        raise RuntimeError("KAM_SECRET_KEY must be set in production")
-    SECRET_KEY = "insecure-development-key-change-me"  # dev/test only
-ALLOWED_HOSTS = [
-    h
-    for h in os.environ.get("KAM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
-    if h
-]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("KAM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "KAM_SECRET_KEY is not set, and this is a production run (KAM_ENV=production, or "
+            "debug off with KAM_ALLOWED_HOSTS naming a host other than this machine). Set "
+            "KAM_SECRET_KEY to a long random value, for example the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))', and keep it the same "
+            "on every web and worker process."
+        )
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -87,6 +150,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "kam.core",
     "kam.clients",
     "kam.sales",
@@ -110,6 +175,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: it turns a login refused by the throttle into the login page with the lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -187,10 +255,87 @@ TASKS = {
     }
 }
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", False)
+# --- HTTPS and cookies (docs/admin-guide.md, "Security settings") ---------------------------
+# A deployment is served over HTTPS: redirect plain HTTP and keep cookies off it unless told
+# otherwise. HSTS stays opt-in: browsers remember it for its whole duration, so a site that
+# still needs plain HTTP must not send it by accident.
+SECURE_SSL_REDIRECT = env_bool("KAM_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("KAM_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAM_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("KAM_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("KAM_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """ "X-Forwarded-Proto: https" → ("HTTP_X_FORWARDED_PROTO", "https"), Django's form."""
+    if not value.strip():
+        return None
+    name, colon, expected = value.partition(":")
+    if not colon or not name.strip() or not expected.strip():
+        raise ImproperlyConfigured(
+            f"KAM_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', got {value!r}"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
+# Only behind a proxy that sets this header on every request (and drops one sent by a client):
+# otherwise a client could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("KAM_PROXY_SSL_HEADER", ""))
+#: Reverse proxies in front of the app that append the client's address to X-Forwarded-For;
+#: 0 means clients connect directly (the login throttle then uses the connection's address).
+KAM_PROXY_COUNT = env_int("KAM_PROXY_COUNT", 0)
+
+# --- Content-Security-Policy (django-csp): scripts and style sheets from our own files only --
+# No inline script, no eval, no <style> element. Style *attributes* are allowed: the charts'
+# tooltips and progress bars set them, and an attribute can neither run code nor select
+# elements to read them (docs/decisions.md, "Content-Security-Policy").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # Bootstrap draws checkboxes, selects and the navbar icon as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if os.environ.get("KAM_CSP_REPORT_URI"):  # where browsers report violations (your monitoring)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["KAM_CSP_REPORT_URI"]]
+
+# --- Login throttle (django-axes; docs/decisions.md, "Login throttle") ----------------------
+# Failures of one account from one address lock that pair; failures of any accounts from one
+# address lock the address. Locks lift a cool-off after the last failure, or by a director.
+KAM_LOGIN_FAILURES_PER_ACCOUNT = env_int("KAM_LOGIN_FAILURES_PER_ACCOUNT", 5)
+KAM_LOGIN_FAILURES_PER_ADDRESS = env_int("KAM_LOGIN_FAILURES_PER_ADDRESS", 30)
+if not 1 <= KAM_LOGIN_FAILURES_PER_ACCOUNT <= KAM_LOGIN_FAILURES_PER_ADDRESS:
+    raise ImproperlyConfigured(
+        "KAM_LOGIN_FAILURES_PER_ADDRESS must be at least KAM_LOGIN_FAILURES_PER_ACCOUNT (≥ 1): "
+        "an address is shared by several accounts"
+    )
+AXES_HANDLER = "kam.core.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = KAM_LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("KAM_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+# Refused attempts during a lock are not counted: the time the message names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "kam.core.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "kam.core.throttle.client_ip"
+AXES_ENABLE_ADMIN = False  # the director's Locked logins page records every unlock
+AXES_VERBOSE = False
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 

@@ -48,3 +48,16 @@ def can_create_clients(user) -> bool:
 def can_manage_company_data(user) -> bool:
     """Products, prices and ERP imports of clients and sales are company-wide: director only."""
     return user.is_authenticated and user.is_director
+
+
+def can_unlock_logins(user) -> bool:
+    """The Locked logins page and its unlock button: directors only."""
+    return user.is_authenticated and user.is_director
+
+
+def can_see_company_analytics(user) -> bool:
+    """The company-wide figures of a recompute (the whole company's ABC-XYZ matrix and Pareto
+    curve, the BG/NBD and Gamma-Gamma parameters, the backtest): directors only. Everyone else
+    gets the same figures over the clients they may see. The Analytics page and the API both
+    ask this."""
+    return user.is_authenticated and user.is_director

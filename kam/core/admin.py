@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, User
+from .models import ApiToken, LoginUnlock, User
 
 
 def director_only(request) -> bool:
@@ -62,3 +62,20 @@ class ApiTokenAdmin(DirectorAdmin):
 
     def has_add_permission(self, request):
         return False  # a token's secret is shown once, to its owner, on their tokens page
+
+
+@admin.register(LoginUnlock)
+class LoginUnlockAdmin(DirectorAdmin):
+    """The record of unlocks: read-only; unlocking itself is on the Locked logins page."""
+
+    list_display = ("unlocked_at", "unlocked_by", "username", "ip_address", "failures")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

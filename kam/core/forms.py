@@ -55,3 +55,10 @@ def run_service(form, call):
     except ValidationError as error:
         apply_service_errors(form, error)
         return None
+
+
+class UnlockForm(forms.Form):
+    """Which lock to lift: an account from an address, or (no username) the whole address."""
+
+    username = forms.CharField(max_length=255, required=False, strip=False)
+    ip_address = forms.GenericIPAddressField(required=False)

@@ -93,3 +93,29 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginUnlock(models.Model):
+    """A director lifted a login lock: who, whose, when, and how many failures were forgotten."""
+
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("unlocked by"),
+    )
+    unlocked_at = models.DateTimeField(_("unlocked at"), default=timezone.now)
+    username = models.CharField(
+        _("username"), max_length=255, blank=True, help_text=_("Empty: every account.")
+    )
+    ip_address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("failed logins forgotten"))
+
+    class Meta:
+        verbose_name = _("login unlock")
+        verbose_name_plural = _("login unlocks")
+        ordering = ["-unlocked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.username or '*'}@{self.ip_address or '?'} {self.unlocked_at:%Y-%m-%d %H:%M}"

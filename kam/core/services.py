@@ -1,4 +1,13 @@
-"""Helpers shared by every app's service functions (the one write path of each model)."""
+"""Helpers shared by every app's service functions (the one write path of each model), and the
+writes of kam.core itself."""
+
+from axes.models import AccessAttempt
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+
+from .access import can_unlock_logins
+from .models import LoginUnlock
 
 
 def assign_fields(instance, fields: dict, allowed) -> None:
@@ -17,3 +26,24 @@ def save_audited(instance, *, by, reason: str = "") -> None:
     if reason:
         instance._change_reason = reason
     instance.save()
+
+
+def unlock_login(*, by, username: str | None, ip_address: str | None) -> int:
+    """Lift a login lock and record who did it (director only); returns the failures forgotten.
+
+    ``username`` None unlocks the address for every account; otherwise the account from that
+    address only (its lock is per address, see kam.core.throttle).
+    """
+    if not can_unlock_logins(by):
+        raise PermissionDenied
+    attempts = AccessAttempt.objects.filter(ip_address=ip_address)
+    if username is not None:
+        attempts = attempts.filter(username=username)
+    with transaction.atomic():
+        failures = attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+        if failures:
+            attempts.delete()
+            LoginUnlock.objects.create(
+                unlocked_by=by, username=username or "", ip_address=ip_address, failures=failures
+            )
+    return failures

@@ -15,4 +15,6 @@ urlpatterns = [
     path("language/", views.set_language, name="set_language"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/unlock/", views.lockout_unlock, name="lockout_unlock"),
 ]

@@ -1,14 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .forms import ApiTokenForm
-from .models import ApiToken
+from .access import can_unlock_logins
+from .forms import ApiTokenForm, UnlockForm
+from .models import ApiToken, LoginUnlock
+from .services import unlock_login
+from .throttle import current_failures
 
 
 def home(request):
@@ -54,3 +59,55 @@ def token_revoke(request, pk: int):
     token.save(update_fields=["revoked_at"])
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("tokens")
+
+
+def _unlocker(request):
+    if not can_unlock_logins(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def lockouts(request):
+    """The director's view of the login throttle: who is locked, from where, since when."""
+    _unlocker(request)
+    return render(
+        request,
+        "core/lockouts.html",
+        {
+            "locks": current_failures(),
+            "unlocks": LoginUnlock.objects.select_related("unlocked_by")[:20],
+            "per_account": settings.KAM_LOGIN_FAILURES_PER_ACCOUNT,
+            "per_address": settings.KAM_LOGIN_FAILURES_PER_ADDRESS,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
+
+
+@login_required
+@require_POST
+def lockout_unlock(request):
+    _unlocker(request)
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This lock cannot be identified; reload the page."))
+        return redirect("lockouts")
+    username = form.cleaned_data["username"] or None
+    address = form.cleaned_data["ip_address"] or None
+    forgotten = unlock_login(by=request.user, username=username, ip_address=address)
+    if not forgotten:
+        messages.info(request, _("Nothing to unlock: the lock has already lifted."))
+        return redirect("lockouts")
+    values = {
+        "username": username,
+        "address": address or "?",
+        "forgotten": ngettext(
+            "%(n)s failed login forgotten", "%(n)s failed logins forgotten", forgotten
+        )
+        % {"n": forgotten},
+    }
+    if username is None:
+        text = _("Logins from %(address)s are unlocked for every account (%(forgotten)s).")
+    else:
+        text = _("“%(username)s” can log in from %(address)s again (%(forgotten)s).")
+    messages.success(request, text % values)
+    return redirect("lockouts")

@@ -5,8 +5,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import authenticate
 from django.db.models import Max, Sum
+from django.test import Client as HttpClient
 from django.utils import timezone
 
 from kam.clients.models import (
@@ -53,7 +53,9 @@ def test_team_members_sit_on_key_clients_teams(small_company):
 
 def test_every_demo_user_logs_in_with_the_password_demo(small_company):
     for user in small_company.users:
-        assert authenticate(username=user.username, password="demo") is not None, user.username
+        browser = HttpClient()
+        browser.post("/accounts/login/", {"username": user.username, "password": "demo"})
+        assert "_auth_user_id" in browser.session, user.username
 
 
 def test_every_kam_owns_key_clients_and_their_assistant_is_on_them(small_company):

@@ -61,4 +61,15 @@
     element.dataset.rendered = "1";
     return chart;
   };
+
+  // The contacts tab: data from json_script "org-data", labels from the element's attributes.
+  document.addEventListener("DOMContentLoaded", function () {
+    var el = document.getElementById("org-chart");
+    if (!el) return;
+    var labels = {};
+    ["influence", "attitude", "motivation", "bonus", "left"].forEach(function (name) {
+      labels[name] = escapeHtml(el.getAttribute("data-label-" + name));
+    });
+    window.kamOrgChart(el, JSON.parse(document.getElementById("org-data").textContent), labels);
+  });
 })();
