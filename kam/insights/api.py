@@ -1,4 +1,5 @@
-"""API: the analytics snapshot, read under the access rule; the latest run, without clients."""
+"""API: the analytics snapshot, read under the access rule; the latest run as the Analytics page
+shows it to the caller (kam.insights.figures)."""
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -8,6 +9,7 @@ from ninja.pagination import paginate
 
 from kam.core.api import ERRORS, Pagination
 
+from .figures import run_figures
 from .models import AnalyticsRun, ClientAnalytics
 from .schemas import ClientAnalyticsFilter, ClientAnalyticsOut, RunOut
 
@@ -54,8 +56,11 @@ def analytics_client_detail(request, client_id: int):
     tags=["analytics"],
 )
 def analytics_run_latest(request):
-    """Company-wide figures of the latest recompute: matrix, Pareto curve, models, backtest."""
+    """The latest recompute. Directors get the company-wide matrix, Pareto curve, models,
+    backtest and timings (``scope`` "company"); everyone else the matrix and curve of the clients
+    they may see, without models, backtest or timings (``scope`` "yours") — as on the Analytics
+    page. 404 before the first recompute."""
     run = AnalyticsRun.objects.first()
     if run is None:
         raise Http404
-    return run
+    return run_figures(request.auth, run)

@@ -87,7 +87,7 @@ class MatrixCell(Schema):
 
 
 class RunOut(Schema):
-    """The latest recompute, company-wide. It names no client."""
+    """The latest recompute as the caller may see it. It names no client."""
 
     id: int
     status: str
@@ -96,15 +96,17 @@ class RunOut(Schema):
     as_of: dt.date | None
     window_start: dt.date | None
     window_end: dt.date | None
-    clients: int
-    lines: int
+    clients: int = Field(description="Clients in the recompute, company-wide.")
+    lines: int = Field(description="Sales lines in the recompute, company-wide.")
+    scope: Literal["company", "yours"] = Field(
+        description="Whose figures the matrix and the curve are: the whole company's (directors) "
+        "or those of the clients you may see."
+    )
     top20_share: float | None
-    models: dict = Field(description="{bgnbd, gamma_gamma, model_error, time_unit, horizon}")
     matrix: list[MatrixCell]
     pareto: list[list[float]] = Field(description="(share of clients, share of value) points.")
-    backtest: dict
-    timings: dict
-
-    @staticmethod
-    def resolve_models(obj) -> dict:
-        return obj.models_json
+    models: dict | None = Field(
+        description="{bgnbd, gamma_gamma, model_error, time_unit, horizon}; directors only."
+    )
+    backtest: dict | None = Field(description="Directors only.")
+    timings: dict | None = Field(description="Directors only.")

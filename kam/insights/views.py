@@ -4,13 +4,9 @@ Classes come from the company-wide snapshot; every count, list and curve here is
 clients the user may see (R38). Nothing on the page names a client the user may not see.
 """
 
-from decimal import Decimal
-
-import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,86 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from kam.analytics import schema as s
 from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
-from kam.analytics.pareto import CLIENT_SHARE, VALUE_SHARE, pareto_curve, top_share
-from kam.analytics.rfm import SEGMENT_GRID
 from kam.clients.models import Client
+from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
 
-from .labels import segment_label
+from .figures import matrix_cells, rfm_grid, visible_pareto, visible_snapshots
 from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
-from .services import pareto_points
 from .tasks import recompute_task
 
 AT_RISK_LIMIT = 50
-
-
-def visible_snapshots(user):
-    return ClientAnalytics.objects.visible_to(user)
-
-
-def matrix_cells(snapshots) -> tuple[list[dict], int, Decimal]:
-    """Counts and value shares per ABC-XYZ cell, over the given (visible) snapshot rows."""
-    rows = (
-        snapshots.exclude(abc="")
-        .values("abc", "xyz")
-        .annotate(clients=Count("pk"), value=Sum("value"))
-        .order_by()
-    )
-    found = {(r["abc"], r["xyz"]): r for r in rows}
-    total_clients = int(sum(r["clients"] for r in found.values()))
-    total_value = Decimal(sum((max(r["value"] or 0, 0) for r in found.values()), Decimal("0")))
-    cells = []
-    for abc in ABC_CLASSES:
-        for xyz in XYZ_CLASSES:
-            row = found.get((abc, xyz), {})
-            value = row.get("value") or Decimal("0")
-            cells.append(
-                {
-                    "abc": abc,
-                    "xyz": xyz,
-                    "clients": row.get("clients", 0),
-                    "value_share": float(max(value, 0) / total_value) if total_value else 0.0,
-                }
-            )
-    return cells, total_clients, total_value
-
-
-def rfm_grid(snapshots) -> list[dict]:
-    rows = (
-        snapshots.exclude(r_score=None)
-        .values("r_score", "f_score")
-        .annotate(clients=Count("pk"))
-        .order_by()
-    )
-    found = {(r["r_score"], r["f_score"]): r["clients"] for r in rows}
-    return [
-        {
-            "r": r,
-            "f": f,
-            "clients": found.get((r, f), 0),
-            "segment": segment_label(SEGMENT_GRID[10 * r + f]),
-        }
-        for r in range(1, 6)
-        for f in range(1, 6)
-    ]
-
-
-def visible_pareto(user, run: AnalyticsRun | None, snapshots) -> tuple[list, float | None]:
-    """The director sees the company curve of the run; others the curve of their own clients,
-    computed from their snapshot values (no names, only shares)."""
-    if user.is_director and run is not None:
-        return run.pareto, run.top20_share
-    values = pl.DataFrame(
-        list(snapshots.values_list("client_id", "value")),
-        schema={s.CLIENT: pl.Int64, s.VALUE: pl.Float64},
-        orient="row",
-    )
-    if values.is_empty() or values[s.VALUE].clip(lower_bound=0.0).sum() <= 0:
-        return [], None
-    curve = pareto_curve(values)
-    return pareto_points(curve[CLIENT_SHARE], curve[VALUE_SHARE]), top_share(values)
 
 
 @login_required
@@ -106,6 +32,7 @@ def overview(request):
     latest = AnalyticsRun.objects.select_related("triggered_by").first()
     run = AnalyticsRun.objects.filter(status=RunStatus.SUCCEEDED).first()
     snapshots = visible_snapshots(user)
+    company = can_see_company_analytics(user)
     cells, classified, total_value = matrix_cells(snapshots)
     grid = rfm_grid(snapshots)
     curve, top20 = visible_pareto(user, run, snapshots)
@@ -147,7 +74,8 @@ def overview(request):
             "at_risk_count": at_risk_count,
             "at_risk_limit": AT_RISK_LIMIT,
             "is_director": user.is_director,
-            "backtest": sorted((run.backtest or {}).items()) if run and user.is_director else [],
+            "company": company,
+            "backtest": sorted((run.backtest or {}).items()) if run and company else [],
         },
     )
 
