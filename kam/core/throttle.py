@@ -153,14 +153,14 @@ def lockout_message(request, credentials=None) -> str:
     _account, address = LoginThrottle().failure_counts(request, credentials)
     if address >= _per_address():
         text = _(
-            "Too many failed logins from your network address. Logging in from it is paused "
-            "until %(until)s."
+            "Too many failed logins from your network address. Until %(until)s, logging in "
+            "from it is paused."
         )
     else:
         recent = recent.filter(username=username)
         text = _(
             "Too many failed attempts to log in as “%(username)s” from your network address. "
-            "Logging in to this account from here is paused until %(until)s."
+            "Until %(until)s, logging in to this account from here is paused."
         )
     last = recent.aggregate(last=Max("attempt_time"))["last"] or timezone.now()
     text %= {"username": username, "until": locked_until_text(last + get_cool_off())}

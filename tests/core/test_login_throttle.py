@@ -8,7 +8,7 @@ from axes.models import AccessAttempt
 from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from kam.core.models import ApiToken, LoginUnlock
 from kam.core.throttle import client_ip
@@ -57,7 +57,10 @@ def test_the_lock_comes_at_the_fifth_failure_and_names_the_time_it_lifts(world, 
     fail(browser, "kam", 4)
     assert attempt(browser, "kam", "wrong").status_code == 429
     until = timezone.localtime(AccessAttempt.objects.get().attempt_time + dt.timedelta(minutes=15))
-    assert f"paused until {until:%H:%M}" in attempt(browser, "kam", "pw").content.decode()
+    # English TIME_FORMAT "P": "2:35 p.m.", "noon"…
+    assert f"Until {dateformat.format(until, 'P')}, logging in" in (
+        attempt(browser, "kam", "pw").content.decode()
+    )
 
 
 def test_refused_attempts_during_a_lock_do_not_extend_it(world, browser):
