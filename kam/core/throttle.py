@@ -22,8 +22,8 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Max, Q, Sum
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
