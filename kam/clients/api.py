@@ -1,7 +1,11 @@
 """API: clients and their contacts. Reads filter through the access rule; writes go through the
-services. An object the user may not see is a 404; one they see but may not change is a 403."""
+services. An object the user may not see is a 404; one they see but may not change is a 403.
 
-from django.db.models import OuterRef, QuerySet, Subquery
+A detail read and every change answer an ETag; a change sent with If-Match is refused with 412
+when the object changed since (kam.core.locking)."""
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -9,9 +13,20 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kam.core.access import can_create_clients, can_edit_client
-from kam.core.api import ERRORS, Pagination, known_users, require, resolve_refs
+from kam.core.api import (
+    ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    Pagination,
+    if_match,
+    known_users,
+    require,
+    resolve_refs,
+    tagged,
+)
 
 from . import services
+from .groups import attach_groups, with_parent_name
 from .models import Client, Contact
 from .schemas import (
     ClientFilter,
@@ -36,12 +51,20 @@ def visible_client_or_404(user, client_id: int) -> Client:
 
 
 def client_rows(user) -> QuerySet:
-    """The clients ``user`` may see, as the API answers them (owner, assistant, parent name)."""
-    visible = Client.objects.visible_to(user)
-    return visible.select_related("owner", "assistant").annotate(
-        # The parent's name only when the user may see the parent (R38).
-        parent_name=Subquery(visible.filter(pk=OuterRef("parent_id")).values("name")[:1])
+    """The clients ``user`` may see, as the API answers them (owner, assistant, and the parent's
+    name only when the user may see the parent: clients/groups.py)."""
+    return with_parent_name(
+        Client.objects.visible_to(user).select_related("owner", "assistant"), user
     )
+
+
+class ClientPagination(Pagination):
+    """Pages of clients with their groups of companies, one query for the page."""
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request=request, **params)
+        page["items"] = attach_groups(request.auth, list(page["items"]))
+        return page
 
 
 def _contacts(user) -> QuerySet:
@@ -66,6 +89,13 @@ def _contact_refs(user) -> dict:
     }
 
 
+def client_if_match(request, header: str | None):
+    """A service's ``base`` from ``If-Match`` holding a client's ETag (GET /clients/{id}), for
+    the operations that change a client through another path (type, key decision, reassign)."""
+    rows = client_rows(request.auth)
+    return if_match(request, header, ClientOut, lambda c: rows.get(pk=c.pk))
+
+
 def _reload(queryset: QuerySet, obj):
     """The saved object as the list shows it; the object itself if the user no longer sees it."""
     return queryset.filter(pk=obj.pk).first() or obj
@@ -81,10 +111,14 @@ def _reload(queryset: QuerySet, obj):
     summary="List clients",
     tags=["clients"],
 )
-@paginate(Pagination)
+@paginate(ClientPagination)
 def client_list(request, filters: Query[ClientFilter], ordering: ClientOrdering = "name"):
-    """The clients you may see: all for the director, otherwise those you own, assist or work on."""
-    return filters.filter(client_rows(request.auth)).order_by(ordering, "pk")
+    """The clients you may see: all for the director, otherwise those you own, assist or work on.
+    ``parent`` matches only a parent company you may see."""
+    clients = filters.filter(client_rows(request.auth))
+    if filters.parent is not None:
+        clients = clients.filter(parent__in=Client.objects.visible_to(request.auth))
+    return clients.order_by(ordering, "pk")
 
 
 @router.get(
@@ -94,8 +128,11 @@ def client_list(request, filters: Query[ClientFilter], ordering: ClientOrdering 
     summary="Read a client",
     tags=["clients"],
 )
-def client_detail(request, client_id: int):
-    return get_object_or_404(client_rows(request.auth), pk=client_id)
+def client_detail(request, client_id: int, response: HttpResponse):
+    """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
+    return tagged(
+        request, response, ClientOut, get_object_or_404(client_rows(request.auth), pk=client_id)
+    )
 
 
 @router.post(
@@ -116,19 +153,28 @@ def client_create(request, payload: ClientIn):
 
 @router.patch(
     "/clients/{client_id}",
-    response={200: ClientOut, **ERRORS},
+    response={200: ClientOut, **WRITE_ERRORS},
     url_name="client_update",
     summary="Change a client",
     tags=["clients"],
 )
-def client_update(request, client_id: int, payload: ClientPatch):
-    """Send only the fields to change. Only the director changes the owner."""
+def client_update(
+    request,
+    client_id: int,
+    payload: ClientPatch,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
+    """Send only the fields to change; the others stay as they are, also those you do not see
+    (a parent company outside your clients). Only the director changes the owner. With
+    ``If-Match``, a client changed since you read it is refused (412)."""
     user = request.auth
     client = get_object_or_404(client_rows(user), pk=client_id)
     require(can_edit_client(user, client), _("You may not change this client."))
     data = resolve_refs(payload.changes(), _client_refs(user))
-    client = services.client_update(by=user, client=client, **data)
-    return _reload(client_rows(user), client)
+    base = client_if_match(request, if_match_header)
+    client = services.client_update(by=user, client=client, base=base, **data)
+    return tagged(request, response, ClientOut, _reload(client_rows(user), client))
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -154,8 +200,10 @@ def contact_list(request, filters: Query[ContactFilter]):
     summary="Read a contact",
     tags=["contacts"],
 )
-def contact_detail(request, contact_id: int):
-    return get_object_or_404(_contacts(request.auth), pk=contact_id)
+def contact_detail(request, contact_id: int, response: HttpResponse):
+    """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
+    contact = get_object_or_404(_contacts(request.auth), pk=contact_id)
+    return tagged(request, response, ContactOut, contact)
 
 
 @router.post(
@@ -179,16 +227,25 @@ def contact_create(request, payload: ContactIn):
 
 @router.patch(
     "/contacts/{contact_id}",
-    response={200: ContactOut, **ERRORS},
+    response={200: ContactOut, **WRITE_ERRORS},
     url_name="contact_update",
     summary="Change a contact",
     tags=["contacts"],
 )
-def contact_update(request, contact_id: int, payload: ContactPatch):
-    """Send only the fields to change. A contact cannot move to another client."""
+def contact_update(
+    request,
+    contact_id: int,
+    payload: ContactPatch,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
+    """Send only the fields to change. A contact cannot move to another client. With
+    ``If-Match``, a contact changed since you read it is refused (412)."""
     user = request.auth
     contact = get_object_or_404(_contacts(user), pk=contact_id)
     require(can_edit_client(user, contact.client), _("You may not change this client."))
     data = resolve_refs(payload.changes(), _contact_refs(user))
-    contact = services.contact_update(by=user, contact=contact, **data)
-    return _reload(_contacts(user), contact)
+    rows = _contacts(user)
+    base = if_match(request, if_match_header, ContactOut, lambda c: rows.get(pk=c.pk))
+    contact = services.contact_update(by=user, contact=contact, base=base, **data)
+    return tagged(request, response, ContactOut, _reload(_contacts(user), contact))

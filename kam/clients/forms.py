@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import BootstrapMixin, DateInput
+from kam.core.forms import DateInput, EditFormMixin
 from kam.core.models import Role, User
 from kam.insights.models import ABC_CHOICES, XYZ_CHOICES, Risk, segment_choices
 
@@ -21,7 +21,7 @@ from .models import (
 )
 
 
-class ClientForm(BootstrapMixin, forms.ModelForm):
+class ClientForm(EditFormMixin, forms.ModelForm):
     change_reason = forms.CharField(
         label=_("Reason for the change"),
         max_length=300,
@@ -41,6 +41,8 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
         }
 
     TEXT_FIELDS = ("description", "history", "org_structure")
+    # The group's other companies are not the editor's to know (docs/decisions.md).
+    UNSEEN_LABELS = {"parent": _("a company outside your clients")}
 
     def __init__(self, *args, by: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +78,7 @@ class ClientForm(BootstrapMixin, forms.ModelForm):
         ]
 
 
-class ContactForm(BootstrapMixin, forms.ModelForm):
+class ContactForm(EditFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = list(services.CONTACT_FIELDS)
@@ -105,7 +107,7 @@ class ContactForm(BootstrapMixin, forms.ModelForm):
         cast(forms.ModelChoiceField, self.fields["relationship_owner"]).queryset = team
 
 
-class PresenceForm(BootstrapMixin, forms.ModelForm):
+class PresenceForm(EditFormMixin, forms.ModelForm):
     new_competitor = forms.CharField(
         label=_("…or a new competitor"),
         max_length=200,
@@ -153,7 +155,7 @@ class PresenceForm(BootstrapMixin, forms.ModelForm):
         """Uniqueness per client is checked in clean() with a clear message."""
 
 
-class TenderForm(BootstrapMixin, forms.ModelForm):
+class TenderForm(EditFormMixin, forms.ModelForm):
     class Meta:
         model = Tender
         fields = ["date", "subject", "value", "competitors", "result", "reason"]
@@ -164,16 +166,30 @@ class TenderForm(BootstrapMixin, forms.ModelForm):
         }
 
 
-class TeamMemberForm(BootstrapMixin, forms.ModelForm):
+class TeamMemberForm(EditFormMixin, forms.ModelForm):
     class Meta:
         model = TeamMembership
         fields = ["user", "function", "note"]
+        error_messages = {
+            "user": {
+                "invalid_choice": _(
+                    "This person cannot be added: they are on the team already (perhaps added "
+                    "meanwhile) or no longer active."
+                )
+            }
+        }
 
     def __init__(self, *args, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = User.objects.filter(
-            is_active=True
-        ).exclude(pk__in=client.team.values("user"))
+        people = cast(forms.ModelChoiceField, self.fields["user"])
+        if self.instance.pk:
+            # Editing a member: the person stays (remove and add someone else instead).
+            people.queryset = User.objects.filter(pk=self.instance.user_id)
+            people.disabled = True
+        else:
+            people.queryset = User.objects.filter(is_active=True).exclude(
+                pk__in=client.team.values("user")
+            )
 
 
 class ClientFilterForm(forms.Form):

@@ -9,6 +9,7 @@ from pydantic import PlainSerializer
 
 from kam.core.api import Money, Payload, UserRef, patch_schema
 
+from .groups import attach_groups
 from .models import Attitude, ClientStatus, ClientType, DecisionRole
 
 # "" (no role) or one of DecisionRole, as one enum in the OpenAPI schema. Built at runtime from
@@ -31,11 +32,14 @@ class ClientRef(Schema):
     name: str
 
 
-class ParentRef(Schema):
-    id: int
-    name: str | None = Field(
-        description="Null when the parent company is a client you may not see."
+class GroupOut(Schema):
+    """The client's group of companies as you may know it: how many, not which."""
+
+    size: int = Field(
+        description="Companies in the group (every company linked through parent "
+        "companies), this one included."
     )
+    yours: int = Field(description="Of them, the clients you see (their names you can read).")
 
 
 class ContactRef(Schema):
@@ -74,7 +78,15 @@ class ClientOut(Schema):
     payment_on_time_pct: Percent | None = Field(description=PAYMENT_ON_TIME)
     owner: UserRef
     assistant: UserRef | None
-    parent: ParentRef | None
+    parent: ClientRef | None = Field(
+        description="The parent company when you may see it; see parent_hidden."
+    )
+    parent_hidden: bool = Field(
+        description="The client has a parent company you may not see: no name, no id."
+    )
+    group: GroupOut | None = Field(
+        description="The group of companies the client belongs to; null when it has none."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -88,10 +100,20 @@ class ClientOut(Schema):
 
     @staticmethod
     def resolve_parent(obj):
-        if obj.parent_id is None:
+        # The queryset annotates the name only when the user may see the parent (groups.py).
+        if obj.parent_id is None or obj.parent_name is None:
             return None
-        # The list queryset annotates the name only when the user may see the parent.
-        return {"id": obj.parent_id, "name": getattr(obj, "parent_name", None)}
+        return {"id": obj.parent_id, "name": obj.parent_name}
+
+    @staticmethod
+    def resolve_parent_hidden(obj) -> bool:
+        return obj.parent_id is not None and obj.parent_name is None
+
+    @staticmethod
+    def resolve_group(obj, context):
+        if not hasattr(obj, "group"):  # one object: the list attaches its page's groups at once
+            attach_groups(context["request"].auth, [obj])
+        return obj.group
 
 
 class ClientIn(Payload):
@@ -161,7 +183,7 @@ class ClientFilter(FilterSchema):
     region: str | None = None
     industry: str | None = None
     parent: Annotated[int | None, FilterLookup("parent_id")] = Field(
-        None, description="Client id of the parent company."
+        None, description="Client id of the parent company (one you may see)."
     )
 
 

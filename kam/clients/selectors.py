@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kam.sales.models import SalesLine
 
+from .groups import with_parent_name
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
 
@@ -45,9 +47,10 @@ def with_revenue_12m(clients, today: dt.date | None = None):
 
 
 def client_list_queryset(user):
-    return with_revenue_12m(
-        Client.objects.visible_to(user).select_related("owner", "assistant", "parent")
-    )
+    """The clients ``user`` sees, with owner, assistant, sales of 12 months and the parent's
+    name when the user may see the parent (groups.with_parent_name; never the parent row)."""
+    clients = Client.objects.visible_to(user).select_related("owner", "assistant")
+    return with_parent_name(with_revenue_12m(clients), user)
 
 
 def monthly_purchases(client: Client, months: int = 24, today: dt.date | None = None):
@@ -123,15 +126,18 @@ AUDITED = (
 )
 
 
-def change_history(client: Client, limit: int = 300) -> list[dict]:
-    """Every audited change to the client and its dossier, newest first, with field diffs."""
+def change_history(client: Client, user, limit: int = 300) -> list[dict]:
+    """Every audited change to the client and its dossier, newest first, with field diffs.
+
+    A parent company ``user`` may not see is named as "a company outside your clients", also in
+    the changes of the parent (clients/groups.py)."""
     events = []
     for model, kind, relations in AUDITED:
-        records = (
-            model.audit.filter(id=client.pk)
-            if model is Client
-            else model.audit.filter(client_id=client.pk)
-        )
+        if model is Client:
+            visible = Client.objects.visible_to(user).filter(pk=OuterRef("parent_id"))
+            records = model.audit.filter(id=client.pk).annotate(parent_visible=Exists(visible))
+        else:
+            records = model.audit.filter(client_id=client.pk)
         records = list(
             records.select_related("history_user", *relations).order_by(
                 "id", "history_date", "history_id"
@@ -180,6 +186,8 @@ def _display(record, field):
     value = getattr(record, field.attname, None)
     if value is None or value == "":
         return "—"
+    if not getattr(record, f"{field.name}_visible", True):
+        return gettext("a company outside your clients")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:

@@ -5,6 +5,11 @@ Views, the API, imports and the demo generator all call them.
 Each takes the acting user as ``by``: it is checked against the access rule and recorded in the
 audit history. Validation errors are raised as django.core.exceptions.ValidationError with
 field-level messages, before anything is written.
+
+Each change of an existing record takes the editor's optional ``base`` (what they loaded: a form's
+hidden base or an API If-Match) and re-reads the row under lock before writing: fields changed
+meanwhile by someone else are kept, a field both changed is an EditConflict, a stale ETag a
+PreconditionFailed (kam.core.locking). Without a base the given fields are written as they are.
 """
 
 from collections.abc import Iterable
@@ -14,8 +19,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.access import can_create_clients, can_edit_client
+from kam.core.locking import Base, IfMatch
 from kam.core.models import Role, User
-from kam.core.services import assign_fields, save_audited
+from kam.core.services import assign_fields, locked_edit, save_audited
 
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
@@ -78,6 +84,14 @@ def _check_edit(by: User, client: Client) -> None:
         raise PermissionDenied(_("You may not change this client."))
 
 
+def _check_edit_of(by: User):
+    """``permit`` for :func:`locked_edit` of a client's record: may ``by`` change its client?"""
+    return lambda record: _check_edit(by, record.client)
+
+
+BaseArg = Base | IfMatch | None
+
+
 def _check_people(client: Client) -> None:
     errors = {}
     owner = client.owner if client.owner_id else None
@@ -105,19 +119,26 @@ def client_create(*, by: User, reason: str = "", **fields) -> Client:
 
 
 @transaction.atomic
-def client_set_key(*, by: User, client: Client, is_key: bool, reason: str) -> Client:
+def client_set_key(
+    *, by: User, client: Client, is_key: bool, reason: str, base: BaseArg = None
+) -> Client:
     """Mark a client key or not. Call it through kam.qualification.services.decide_key, which
     decides who may, gates prospects on the three P's and records the decision."""
-    _check_edit(by, client)
-    client.is_key = is_key
+    client, fields = locked_edit(
+        client, base, {"is_key": is_key}, permit=lambda c: _check_edit(by, c)
+    )
+    client.is_key = fields.get("is_key", client.is_key)
     save_audited(client, by=by, reason=reason)
     return client
 
 
 @transaction.atomic
-def client_update(*, by: User, client: Client, reason: str = "", **fields) -> Client:
-    _check_edit(by, client)
-    if ("owner" in fields and fields["owner"] != client.owner) and not by.is_director:
+def client_update(
+    *, by: User, client: Client, reason: str = "", base: BaseArg = None, **fields
+) -> Client:
+    client, fields = locked_edit(client, base, fields, permit=lambda c: _check_edit(by, c))
+    owner = fields.get("owner")
+    if owner is not None and owner.pk != client.owner_id and not by.is_director:
         raise PermissionDenied(_("Only the director reassigns clients."))
     assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
@@ -142,8 +163,10 @@ def contact_create(*, by: User, client: Client, reason: str = "", **fields) -> C
 
 
 @transaction.atomic
-def contact_update(*, by: User, contact: Contact, reason: str = "", **fields) -> Contact:
-    _check_edit(by, contact.client)
+def contact_update(
+    *, by: User, contact: Contact, reason: str = "", base: BaseArg = None, **fields
+) -> Contact:
+    contact, fields = locked_edit(contact, base, fields, permit=_check_edit_of(by))
     assign_fields(contact, fields, CONTACT_FIELDS)
     _check_contact_links(contact)
     save_audited(contact, by=by, reason=reason)
@@ -159,10 +182,18 @@ def contact_delete(*, by: User, contact: Contact) -> None:
 
 @transaction.atomic
 def presence_save(
-    *, by: User, client: Client, presence: CompetitorPresence | None = None, **fields
+    *,
+    by: User,
+    client: Client,
+    presence: CompetitorPresence | None = None,
+    base: BaseArg = None,
+    **fields,
 ) -> CompetitorPresence:
-    _check_edit(by, client)
-    presence = presence or CompetitorPresence(client=client)
+    if presence is None or presence.pk is None:
+        _check_edit(by, client)
+        presence = presence or CompetitorPresence(client=client)
+    else:
+        presence, fields = locked_edit(presence, base, fields, permit=_check_edit_of(by))
     assign_fields(presence, fields, PRESENCE_FIELDS)
     save_audited(presence, by=by)
     return presence
@@ -182,10 +213,17 @@ def tender_save(
     client: Client,
     tender: Tender | None = None,
     competitors: Iterable | None = None,
+    base: BaseArg = None,
     **fields,
 ) -> Tender:
-    _check_edit(by, client)
-    tender = tender or Tender(client=client)
+    if competitors is not None:
+        fields["competitors"] = list(competitors)
+    if tender is None or tender.pk is None:
+        _check_edit(by, client)
+        tender = tender or Tender(client=client)
+    else:
+        tender, fields = locked_edit(tender, base, fields, permit=_check_edit_of(by))
+    competitors = fields.pop("competitors", None)
     assign_fields(tender, fields, TENDER_FIELDS)
     save_audited(tender, by=by)
     if competitors is not None:
@@ -208,6 +246,17 @@ def team_member_add(
     membership = TeamMembership.objects.filter(client=client, user=user).first()
     membership = membership or TeamMembership(client=client, user=user)
     membership.function, membership.note = function, note
+    save_audited(membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def team_member_update(
+    *, by: User, membership: TeamMembership, base: BaseArg = None, **fields
+) -> TeamMembership:
+    """Change a team member's function or note (the person stays: remove and add instead)."""
+    membership, fields = locked_edit(membership, base, fields, permit=_check_edit_of(by))
+    assign_fields(membership, fields, {"function", "note"})
     save_audited(membership, by=by)
     return membership
 

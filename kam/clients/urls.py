@@ -24,5 +24,6 @@ urlpatterns = [
     path("tenders/<int:pk>/edit/", views.tender_edit, name="tender_edit"),
     path("tenders/<int:pk>/delete/", views.tender_delete, name="tender_delete"),
     path("<int:pk>/team/add/", views.team_add, name="team_add"),
+    path("team/<int:pk>/edit/", views.team_edit, name="team_edit"),
     path("team/<int:pk>/remove/", views.team_remove, name="team_remove"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.exports import csv_response, xlsx_response
-from kam.core.forms import run_service
+from kam.core.forms import form_status, report_saved, run_service
 from kam.insights.models import ClientAnalytics
 
 from . import selectors, services
@@ -26,15 +26,16 @@ from .forms import (
     TeamMemberForm,
     TenderForm,
 )
+from .groups import attach_groups, iter_with_groups
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
 PAGE_SIZE = 25
 
 
 def visible_client(request, pk: int) -> Client:
+    # Not the parent: it may be a client the user does not see (clients/groups.py).
     return get_object_or_404(
-        Client.objects.visible_to(request.user).select_related("owner", "assistant", "parent"),
-        pk=pk,
+        Client.objects.visible_to(request.user).select_related("owner", "assistant"), pk=pk
     )
 
 
@@ -63,17 +64,18 @@ def form_page(request, form, *, title, cancel_url, client=None, submit=None):
             "submit": submit or _("Save"),
             "nav": "clients",
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 
 def record_form(request, form, *, client, save, tab, title, saved=None):
-    """The dossier's add/edit pages: validate, ``save(cleaned_data)`` through a service, then back
-    to the client's ``tab`` (a URL name taking the client's pk) — or the form with its errors."""
+    """The dossier's add/edit pages: validate, ``save(cleaned_data)`` through a service (with the
+    editor's base when the form edits a record), then back to the client's ``tab`` (a URL name
+    taking the client's pk) — or the form with its errors or the edit-conflict panel."""
     back = reverse(tab, args=[client.pk])
     posted = request.method == "POST" and form.is_valid()
-    if posted and run_service(form, lambda: save(dict(form.cleaned_data))):
-        messages.success(request, saved or _("Changes saved."))
+    if posted and run_service(form, lambda: save(dict(form.cleaned_data) | form.base_kwargs())):
+        report_saved(request, form, saved or _("Changes saved."))
         return redirect(back)
     return form_page(request, form, title=title, client=client, cancel_url=back)
 
@@ -91,6 +93,7 @@ def filtered_clients(request):
 def client_list(request):
     form, clients = filtered_clients(request)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_groups(request.user, list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -127,6 +130,8 @@ def client_export(request):
         _("Annual revenue"),
         _("Sales, last 12 months"),
         _("Parent company"),
+        _("Companies in the group"),
+        _("Of them yours"),
         _("Website"),
         _("Industry leader"),
         _("Reference customer"),
@@ -149,14 +154,16 @@ def client_export(request):
             c.employees,
             c.annual_revenue,
             c.revenue_12m,
-            c.parent.name if c.parent else "",
+            c.parent_name or (_("a company outside your clients") if c.parent_id else ""),
+            c.group.size if c.group else None,
+            c.group.yours if c.group else None,
             c.website,
             yes_no[c.is_industry_leader],
             yes_no[c.is_reference_customer],
             yes_no[c.is_expert],
             c.payment_on_time_pct,
         ]
-        for c in clients.iterator(chunk_size=2000)
+        for c in iter_with_groups(request.user, clients)
     )
     stamp = timezone.localdate().isoformat()
     if request.GET.get("format") == "csv":
@@ -193,7 +200,9 @@ def client_detail(request, pk: int):
     team = client.team.select_related("user")
     key_people = client.contacts.filter(has_left=False).order_by("-influence", "full_name")[:5]
     revenue = selectors.with_revenue_12m(Client.objects.filter(pk=client.pk)).get().revenue_12m
-    subsidiaries = Client.objects.visible_to(request.user).filter(parent=client)
+    attach_groups(request.user, [client])
+    visible = Client.objects.visible_to(request.user)
+    subsidiaries = list(visible.filter(parent=client).order_by("name"))
     return client_page(
         request,
         client,
@@ -202,7 +211,9 @@ def client_detail(request, pk: int):
         team=team,
         key_people=key_people,
         revenue_12m=revenue,
+        parent=visible.filter(pk=client.parent_id).first() if client.parent_id else None,
         subsidiaries=subsidiaries,
+        other_subsidiaries=client.subsidiaries.count() - len(subsidiaries) if client.group else 0,
         analytics=ClientAnalytics.objects.filter(client=client).first(),
         completeness=completeness_for(Client.objects.filter(pk=client.pk))[client.pk],
     )
@@ -277,7 +288,11 @@ def client_purchases(request, pk: int):
 def client_history(request, pk: int):
     client = visible_client(request, pk)
     return client_page(
-        request, client, "history", "clients/history.html", events=selectors.change_history(client)
+        request,
+        client,
+        "history",
+        "clients/history.html",
+        events=selectors.change_history(client, request.user),
     )
 
 
@@ -313,11 +328,11 @@ def client_edit(request, pk: int):
         and run_service(
             form,
             lambda: services.client_update(
-                by=request.user, client=client, **split_reason(form.cleaned_data)
+                by=request.user, client=client, base=form.base, **split_reason(form.cleaned_data)
             ),
         )
     ):
-        messages.success(request, _("Changes saved."))
+        report_saved(request, form, _("Changes saved."))
         return redirect(client)
     return form_page(
         request, form, title=_("Edit client"), cancel_url=client.get_absolute_url(), client=client
@@ -468,6 +483,26 @@ def team_add(request, pk: int):
         tab="clients:detail",
         title=_("Add a team member"),
         saved=_("Team member added."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_edit(request, pk: int):
+    membership = owned_record(request, TeamMembership, pk)
+    client = membership.client
+
+    def save(data):
+        data.pop("user", None)  # the person stays
+        return services.team_member_update(by=request.user, membership=membership, **data)
+
+    return record_form(
+        request,
+        TeamMemberForm(request.POST or None, instance=membership, client=client),
+        client=client,
+        save=save,
+        tab="clients:detail",
+        title=_("Edit a team member"),
     )
 
 

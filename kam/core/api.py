@@ -7,10 +7,14 @@
   answered exactly like an id that does not exist ("Unknown client.").
 - Partial-update (PATCH) schemas derived from the create schemas.
 - Output types: money as a string with two decimals, related objects as ``{id, name}``.
+- Optimistic locking: a detail GET and every write answer an ``ETag`` (a hash of the
+  representation); a write sent with ``If-Match`` is refused with 412 when the object changed
+  since (kam.core.locking).
 """
 
 import copy
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,14 +22,17 @@ from typing import Annotated, Any
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.pagination import LimitOffsetPagination
+from ninja.params import functions as param
 from pydantic import ConfigDict, PlainSerializer, create_model
 
+from .locking import IfMatch, PreconditionFailed
 from .models import User
 
 MAX_LIMIT = 500
@@ -69,8 +76,18 @@ class ValidationErrorOut(Schema):
     detail: list[FieldError]
 
 
+class PreconditionFailedOut(Schema):
+    detail: str
+    etag: str = Field(
+        description="The object's current ETag: read it again (GET) and retry with this one."
+    )
+
+
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 """Error responses common to the operations, for the OpenAPI description."""
+
+WRITE_ERRORS = {**ERRORS, 412: PreconditionFailedOut}
+"""The errors of a change of an existing object: also 412 for a stale ``If-Match``."""
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
 
@@ -127,7 +144,27 @@ def install_error_handlers(api: NinjaAPI) -> None:
         }.get(exc.status_code, str(exc))
         return respond(request, exc.status_code, message)
 
+    def precondition_failed(request, exc: PreconditionFailed):
+        if exc.last is not None and exc.last.when is not None:
+            detail = _(
+                "Changed since you read it: last by %(who)s at %(when)s. Read it again and "
+                "send your change with its new ETag."
+            ) % {
+                "who": exc.last.who or _("someone"),
+                "when": formats.date_format(
+                    timezone.localtime(exc.last.when), "SHORT_DATETIME_FORMAT"
+                ),
+            }
+        else:
+            detail = _(
+                "Changed since you read it. Read it again and send your change with its new ETag."
+            )
+        response = api.create_response(request, {"detail": detail, "etag": exc.etag}, status=412)
+        response["ETag"] = exc.etag
+        return response
+
     # Ninja types a handler's argument as `Exc | type[Exc]`; it is always passed an instance.
+    api.add_exception_handler(PreconditionFailed, precondition_failed)  # type: ignore[arg-type]
     api.add_exception_handler(AuthenticationError, unauthorized)
     api.add_exception_handler(HttpError, http_error)  # type: ignore[arg-type]
     api.add_exception_handler(PermissionDenied, forbidden)
@@ -224,3 +261,41 @@ def require(allowed: bool, message: str) -> None:
     """Refuse with 403 before looking at the payload; the services check again when writing."""
     if not allowed:
         raise PermissionDenied(message)
+
+
+# --- optimistic locking: ETag and If-Match --------------------------------------------------------
+
+IfMatchHeader = Annotated[
+    str | None,
+    param.Header(
+        None,
+        alias="If-Match",
+        description=(
+            "The ETag you last read (from a GET or a previous change). If the object changed "
+            "since, nothing is written and the answer is 412 with the current ETag. Without it "
+            "only the fields you send change."
+        ),
+    ),
+]
+
+
+def etag(request, schema: type[Schema], obj) -> str:
+    """A strong ETag of ``obj`` as ``schema`` shows it to this request (user, language)."""
+    body = schema.from_orm(obj, context={"request": request}).model_dump_json()
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def tagged(request, response: HttpResponse, schema: type[Schema], obj):
+    """Return ``obj`` with its ETag in the (temporal) ``response``'s headers."""
+    response["ETag"] = etag(request, schema, obj)
+    return obj
+
+
+def if_match(
+    request, header: str | None, schema: type[Schema], shown: Callable[[Any], Any]
+) -> IfMatch | None:
+    """The service's ``base`` from an ``If-Match`` ``header`` (None without one).
+    ``shown(locked)`` reads the locked object as the GET shows it, for its current ETag."""
+    if not header:
+        return None
+    return IfMatch(header, lambda locked: etag(request, schema, shown(locked)))

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from .access import can_unlock_logins
+from .locking import check, lock
 from .models import LoginUnlock
 
 
@@ -47,3 +48,17 @@ def unlock_login(*, by, username: str | None, ip_address: str | None) -> int:
                 unlocked_by=by, username=username or "", ip_address=ip_address, failures=failures
             )
     return failures
+
+
+def locked_edit(instance, base, fields: dict, *, permit=None) -> tuple:
+    """``instance`` read afresh under a row lock, and the ``fields`` to write on it given the
+    editor's ``base`` (kam.core.locking.check: raises EditConflict / PreconditionFailed).
+
+    ``permit(locked)`` checks the editor's right first, so a refused editor learns nothing of
+    others' changes. Every service that changes an existing record starts with it, inside its
+    transaction.
+    """
+    locked = lock(instance)
+    if permit is not None:
+        permit(locked)
+    return locked, check(base, locked, fields)

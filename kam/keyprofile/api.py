@@ -2,14 +2,22 @@
 scorings, filtered by the access rule like the prioritised list."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from kam.clients.api import visible_client_or_404
-from kam.core.api import ERRORS, Pagination, require
+from kam.core.api import (
+    ERRORS,
+    IfMatchHeader,
+    Pagination,
+    PreconditionFailedOut,
+    if_match,
+    require,
+    tagged,
+)
 
 from . import services
 from .models import ClientScore, ClientScoreQuerySet, KeyProfile, Normalisation, ScoringTrigger
@@ -56,9 +64,10 @@ def _specs(payload: ProfileIn) -> list[services.CriterionSpec]:
     url_name="keyprofile_active",
     summary="The active key-client profile",
 )
-def keyprofile_active(request):
-    """Criteria, weights, normalisation and thresholds every client is scored by (R1, R4)."""
-    return services.active_profile()
+def keyprofile_active(request, response: HttpResponse):
+    """Criteria, weights, normalisation and thresholds every client is scored by (R1, R4). The
+    ``ETag`` header identifies this version: send it as ``If-Match`` when saving a new one."""
+    return tagged(request, response, ProfileOut, services.active_profile())
 
 
 @router.get(
@@ -94,15 +103,22 @@ def keyprofile_preview(request, payload: ProfileIn):
 
 @router.post(
     "/key-profile/versions",
-    response={201: ProfileOut, **WRITE_ERRORS},
+    response={201: ProfileOut, **WRITE_ERRORS, 412: PreconditionFailedOut},
     url_name="keyprofile_save",
     summary="Save a new profile version",
 )
-def keyprofile_save(request, payload: ProfileIn):
-    """Director only. The criteria become the next active version and every client is rescored."""
+def keyprofile_save(
+    request, payload: ProfileIn, response: HttpResponse, if_match_header: IfMatchHeader = None
+):
+    """Director only. The criteria become the next active version and every client is rescored.
+    With ``If-Match`` (the ETag of GET /key-profile), a profile saved meanwhile by someone else
+    is refused (412) instead of being replaced."""
     require(request.auth.is_director, _("Only the director changes the key-client profile."))
-    profile = services.save_version(by=request.auth, criteria=_specs(payload), note=payload.note)
-    return Status(201, profile)
+    base = if_match(request, if_match_header, ProfileOut, lambda profile: profile)
+    profile = services.save_version(
+        by=request.auth, criteria=_specs(payload), note=payload.note, base=base
+    )
+    return Status(201, tagged(request, response, ProfileOut, profile))
 
 
 # --- scorings ----------------------------------------------------------------------------------

@@ -3,11 +3,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kam.core.forms import BootstrapMixin
+from kam.core.forms import BootstrapMixin, EditBaseMixin
 from kam.core.models import Role, User
 
 from .models import KeyProfile, Metric, Normalisation, parse_bands
-from .services import CriterionSpec
+from .services import CriterionSpec, field_label
 
 
 class CriterionForm(forms.Form):
@@ -48,10 +48,32 @@ class CriterionForm(forms.Form):
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, min_num=0, max_num=len(Metric))
 
 
-class NoteForm(forms.Form):
+class NoteForm(EditBaseMixin, forms.Form):
+    """The version's note; it also carries the base of the edit: the version the director
+    started from (kam.keyprofile.services.profile_base)."""
+
     note = forms.CharField(
         label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def _label(self, name: str) -> str:
+        return field_label(name) if "." in name else super()._label(name)
+
+    def display(self, name: str, value) -> str:
+        if name.endswith(".normalisation"):
+            return str(Normalisation(value).label)
+        return criterion_text(value) or "—"
+
+
+def criterion_text(value) -> str:
+    """A criterion setting as the editor types it: ``0.15``, ``10, 100``, or "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(f"{float(e):g}" for e in value)
+    if isinstance(value, (int, float)):
+        return f"{float(value):g}"
+    return str(value)
 
 
 def initial_for(profile: KeyProfile) -> list[dict]:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kam.analytics import schema as s
 from kam.analytics import scoring
@@ -26,6 +27,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.analytics.windows import analysis_window
 from kam.clients.models import Client
 from kam.core.bulk import insert_rows
+from kam.core.locking import Base, Change, IfMatch, check_values, same
 from kam.core.models import Role
 from kam.insights.models import AnalyticsRun
 from kam.insights.services import Progress, engine_input, read_sales, recompute
@@ -158,14 +160,112 @@ def active_profile() -> KeyProfile:
         return KeyProfile.objects.get(is_active=True)
 
 
-def save_version(*, by, criteria: list[CriterionSpec], note: str = "") -> KeyProfile:
-    """Save the criteria as a new active version; the previous versions are kept unchanged."""
+# --- the profile as an edited record (kam.core.locking) ------------------------------------------
+
+#: The record every profile edit changes: the active version, whichever it is.
+PROFILE_KEY = "keyprofile.keyprofile:active"
+#: Each metric's settings are fields of that record: ``revenue.weight``, ``revenue.bands``…
+PARTS = {
+    "weight": _lazy("weight"),
+    "normalisation": _lazy("normalisation"),
+    "bands": _lazy("band edges"),
+    "min_value": _lazy("threshold (minimum)"),
+}
+
+
+def profile_values(criteria: list[CriterionSpec]) -> dict[str, object]:
+    """The criteria as fields, every metric included (unused: weight 0, min–max, no threshold)."""
+    by_metric = {c.metric: c for c in criteria}
+    values: dict[str, object] = {}
+    for metric in Metric.values:
+        c = by_metric.get(metric) or CriterionSpec(metric=metric, weight=0.0)
+        values |= {
+            f"{metric}.weight": c.weight,
+            f"{metric}.normalisation": c.normalisation,
+            f"{metric}.bands": list(c.bands),
+            f"{metric}.min_value": c.min_value,
+        }
+    return values
+
+
+def criteria_of(values: dict) -> list[CriterionSpec]:
+    """:func:`profile_values` back to criteria (metrics without weight or threshold left out)."""
+    criteria = []
+    for metric in Metric.values:
+        weight, minimum = values[f"{metric}.weight"], values[f"{metric}.min_value"]
+        if not weight and minimum is None:
+            continue
+        criteria.append(
+            CriterionSpec(
+                metric=metric,
+                weight=float(weight),
+                normalisation=values[f"{metric}.normalisation"],
+                bands=tuple(float(e) for e in values[f"{metric}.bands"]),
+                min_value=None if minimum is None else float(minimum),
+            )
+        )
+    return criteria
+
+
+def field_label(name: str) -> str:
+    """``revenue.weight`` → "Revenue, last 12 months: weight"."""
+    metric, part = name.split(".", 1)
+    return f"{Metric(metric).label}: {PARTS[part]}"
+
+
+def profile_base(profile: KeyProfile) -> Base:
+    """The base of an edit of the profile: version ``profile`` as the director loaded it."""
+    return Base.of(PROFILE_KEY, profile_values(specs(profile)), watermark=profile.version)
+
+
+def versions_since(version: int | None) -> tuple[list[Change], int | None]:
+    """The versions saved after ``version``: who, when and which settings each changed."""
+    older = KeyProfile.objects.filter(version=version).first() if version else None
+    before = profile_values(specs(older)) if older else None
+    changes, newest = [], version
+    for profile in (
+        KeyProfile.objects.filter(version__gt=version or 0)
+        .select_related("created_by")
+        .order_by("version")
+    ):
+        values = profile_values(specs(profile))
+        changed = [n for n in values if before is None or not same(values[n], before[n])]
+        changes.append(
+            Change(
+                profile.created_by, profile.created_at, tuple((n, field_label(n)) for n in changed)
+            )
+        )
+        before, newest = values, profile.version
+    return changes, newest
+
+
+def save_version(
+    *, by, criteria: list[CriterionSpec], note: str = "", base: Base | IfMatch | None = None
+) -> KeyProfile:
+    """Save the criteria as a new active version; the previous versions are kept unchanged.
+
+    ``base`` is the version the director started from: settings changed meanwhile by a newer
+    version are kept, settings both changed are an EditConflict (kam.core.locking)."""
     if not by.is_director:
         raise PermissionDenied
     if not any(c.weight > 0 for c in criteria):
         raise ValidationError(_("Give at least one criterion a weight above zero."))
     with transaction.atomic():
         list(KeyProfile.objects.select_for_update().filter(is_active=True))
+        if isinstance(base, IfMatch):
+            base.check(active_profile(), {})
+        elif base is not None:
+            current = profile_values(specs(active_profile()))
+            write = check_values(
+                base,
+                key=PROFILE_KEY,
+                current=current,
+                submitted=profile_values(criteria),
+                changes=versions_since,
+            )
+            criteria = criteria_of(current | write)
+            if not any(c.weight > 0 for c in criteria):
+                raise ValidationError(_("Give at least one criterion a weight above zero."))
         version = (KeyProfile.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         KeyProfile.objects.filter(is_active=True).update(is_active=False)
         profile = KeyProfile.objects.create(

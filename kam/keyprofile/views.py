@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.exports import xlsx_response
-from kam.core.forms import run_service
+from kam.core.forms import RESOLVE, TAKE_THEIRS, form_status, report_saved, run_service
 from kam.qualification.services import can_decide
 
 from . import services
-from .forms import CriterionFormSet, NoteForm, ScoreFilterForm, initial_for
+from .forms import CriterionFormSet, NoteForm, ScoreFilterForm, criterion_text, initial_for
 from .models import ClientScore, KeyProfile, Metric, ScoringTrigger
 
 PAGE_SIZE = 100
@@ -165,7 +165,10 @@ def _rounded(value: float | None, digits: int = 4) -> float | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request):
-    """Edit the profile: ``preview`` shows who enters and leaves the key list, ``save`` saves."""
+    """Edit the profile: ``preview`` shows who enters and leaves the key list, ``save`` saves.
+
+    The page is based on the version active when it was loaded: if another version was saved
+    meanwhile, its changes are kept and a setting both changed is shown as a conflict (409)."""
     if not request.user.is_director:
         raise PermissionDenied
     active = services.active_profile()
@@ -173,29 +176,39 @@ def edit(request):
     if request.method == "POST":
         formset = CriterionFormSet(request.POST, prefix="c")
         note = NoteForm(request.POST)
+        saving = request.POST.get("action") == "save" or {RESOLVE, TAKE_THEIRS} & set(request.POST)
         if formset.is_valid() and note.is_valid():
             specs = [spec for form in formset.forms if (spec := form.spec()) is not None]
-            if request.POST.get("action") == "save":
+            if saving:
+                specs = _take_theirs(specs, request.POST.get(TAKE_THEIRS, ""), active)
                 profile = run_service(
                     note,
                     lambda: services.save_version(
-                        by=request.user, criteria=specs, note=note.cleaned_data["note"]
+                        by=request.user,
+                        criteria=specs,
+                        note=note.cleaned_data["note"],
+                        base=note.base,
                     ),
                 )
                 if profile is not None:
-                    messages.success(
+                    report_saved(
                         request,
+                        note,
                         _("Profile version %(version)s saved and active.")
                         % {"version": profile.version},
                     )
                     return redirect("keyprofile:list")
+                if note.conflict:
+                    formset = CriterionFormSet(
+                        _with_values(request.POST, note.conflict.theirs), prefix="c"
+                    )
             elif any(spec.weight > 0 for spec in specs):
                 preview = services.preview(specs)
             else:
                 note.add_error(None, _("Give at least one criterion a weight above zero."))
     else:
         formset = CriterionFormSet(initial=initial_for(active), prefix="c")
-        note = NoteForm()
+        note = NoteForm(base=services.profile_base(active))
     return render(
         request,
         "keyprofile/edit.html",
@@ -207,4 +220,26 @@ def edit(request):
             "preview": preview,
             "nav": "keyclients",
         },
+        status=form_status(note),
     )
+
+
+def _take_theirs(specs, names: str, active) -> list:
+    """``specs`` with the settings ``names`` (the conflict panel's "take theirs") as saved now."""
+    if not names:
+        return specs
+    values = services.profile_values(specs)
+    current = services.profile_values(services.specs(active))
+    values |= {name: current[name] for name in names.split(",") if name in current}
+    return services.criteria_of(values)
+
+
+def _with_values(data, values: dict):
+    """The posted criteria with ``values`` (``metric.part`` → value) put in their rows."""
+    data = data.copy()
+    rows = {data.get(f"c-{i}-metric"): i for i in range(int(data.get("c-TOTAL_FORMS") or 0))}
+    for name, value in values.items():
+        metric, part = name.split(".", 1)
+        if metric in rows:
+            data[f"c-{rows[metric]}-{part}"] = criterion_text(value)
+    return data

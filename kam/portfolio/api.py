@@ -5,14 +5,25 @@ Thin: reads go through :mod:`kam.portfolio.services` from the access rule, the w
 reassignment are the director's (others 403), as on the pages.
 """
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from kam.clients.api import client_rows
+from kam.clients.api import client_if_match, client_rows
 from kam.clients.schemas import ClientOut
-from kam.core.api import ERRORS, PageParams, Pagination, known_users, require, resolve_refs
+from kam.core.api import (
+    ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    PageParams,
+    Pagination,
+    known_users,
+    require,
+    resolve_refs,
+    tagged,
+)
 
 from . import services
 from .schemas import KamLoadOut, PortfolioRowOut, ReassignIn
@@ -64,18 +75,31 @@ def portfolio_load(request):
 
 @router.post(
     "/clients/{client_id}/reassign",
-    response={200: ClientOut, **ERRORS},
+    response={200: ClientOut, **WRITE_ERRORS},
     url_name="client_reassign",
     summary="Reassign a client to another KAM (director)",
     tags=["portfolio"],
 )
-def client_reassign(request, client_id: int, payload: ReassignIn):
+def client_reassign(
+    request,
+    client_id: int,
+    payload: ReassignIn,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
     """Moves the client with its assistant; the cross-functional team stays. The client's history
-    records the director, the old and new owner and the reason."""
+    records the director, the old and new owner and the reason. ``If-Match`` takes the client's
+    ETag (GET /clients/{id}): a client changed since is refused (412)."""
     user = request.auth
     client = get_object_or_404(client_rows(user), pk=client_id)
     require(user.is_director, _("Only the director reassigns clients."))
     refs = {"owner": (known_users(), _("Unknown user."))}
     owner = resolve_refs({"owner": payload.owner}, refs)["owner"]
-    services.reassign_client(by=user, client=client, new_owner=owner, reason=payload.reason)
-    return client_rows(user).get(pk=client.pk)
+    services.reassign_client(
+        by=user,
+        client=client,
+        new_owner=owner,
+        reason=payload.reason,
+        base=client_if_match(request, if_match_header),
+    )
+    return tagged(request, response, ClientOut, client_rows(user).get(pk=client.pk))

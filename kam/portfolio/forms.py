@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import BootstrapMixin
+from kam.core.forms import EditFormMixin
 from kam.core.models import User
 
 from .services import active_kams
@@ -12,7 +12,13 @@ class KamChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-class ReassignForm(BootstrapMixin, forms.Form):
+class ReassignForm(EditFormMixin, forms.Form):
+    """Move ``client`` (also the ``record`` of the edit) to another KAM: a decision on the client
+    as the director saw it, so a reassignment made meanwhile is shown, not overwritten."""
+
+    locked_fields = ("owner", "assistant")
+    strict = True
+
     owner = KamChoiceField(
         label=_("New owner KAM"),
         queryset=User.objects.none(),
@@ -25,7 +31,7 @@ class ReassignForm(BootstrapMixin, forms.Form):
     )
 
     def __init__(self, *args, client, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, record=client, **kwargs)
         self.client = client
         self.fields["owner"].queryset = active_kams()
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from kam.clients import services as client_services
 from kam.clients.completeness import Completeness, completeness_for
 from kam.clients.models import MONEY, Client, ClientStatus
+from kam.core.locking import Base, IfMatch, check, lock
 from kam.core.models import Role, User
 from kam.insights.models import Risk
 from kam.keyprofile.models import ClientScore
@@ -420,20 +421,25 @@ def successor_assistant(client: Client, old_owner: User, new_owner: User) -> Use
 
 
 @transaction.atomic
-def reassign_client(*, by: User, client: Client, new_owner: User, reason: str) -> Client:
+def reassign_client(
+    *,
+    by: User,
+    client: Client,
+    new_owner: User,
+    reason: str,
+    base: Base | IfMatch | None = None,
+) -> Client:
     """Move ``client`` to ``new_owner`` (director only), with its assistant, in one transaction.
 
     Cross-functional team memberships stay: they are the people of other departments who serve
     the client (logistics, finance…), not the KAM's staff; the new KAM leads the same team.
+    ``base`` is the client as the director saw it: a reassignment made meanwhile is an
+    EditConflict (kam.core.locking).
     """
     if not by.is_director:
         raise PermissionDenied(_("Only the director reassigns clients."))
-    client = (
-        # Lock only the client row: PostgreSQL cannot lock the nullable side of the outer join.
-        Client.objects.select_for_update(of=("self",))
-        .select_related("owner", "assistant")
-        .get(pk=client.pk)
-    )
+    client = lock(client)
+    check(base, client, {"owner": new_owner})
     errors = {}
     if new_owner.role != Role.KAM or not new_owner.is_active:
         errors["owner"] = _("Choose an active key account manager.")
@@ -446,4 +452,4 @@ def reassign_client(*, by: User, client: Client, new_owner: User, reason: str) -
     assistant = successor_assistant(client, client.owner, new_owner)
     return client_services.client_update(
         by=by, client=client, owner=new_owner, assistant=assistant, reason=reason.strip()
-    )
+    )  # checked above

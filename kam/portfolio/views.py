@@ -1,6 +1,5 @@
 """Portfolio pages (R27). Thin: reads start from the access rule, the write calls a service."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from kam.clients.models import Client, ClientStatus
 from kam.core.exports import csv_response, xlsx_response
-from kam.core.forms import run_service
+from kam.core.forms import form_status, report_saved, run_service
 from kam.core.models import Role, User
 
 from . import services
@@ -130,11 +129,13 @@ def reassign(request, pk: int):
                 client=client,
                 new_owner=form.cleaned_data["owner"],
                 reason=form.cleaned_data["reason"],
+                base=form.base,
             ),
         )
     ):
-        messages.success(
+        report_saved(
             request,
+            form,
             _("%(client)s now belongs to %(kam)s.")
             % {"client": client.name, "kam": form.cleaned_data["owner"]},
         )
@@ -142,6 +143,11 @@ def reassign(request, pk: int):
     return render(
         request,
         "portfolio/reassign.html",
-        {"form": form, "client": client, "nav": "portfolio"},
-        status=400 if form.is_bound and form.errors else 200,
+        {
+            "form": form,
+            "client": client,
+            "nav": "portfolio",
+            "cancel_url": client.get_absolute_url(),
+        },
+        status=form_status(form),
     )

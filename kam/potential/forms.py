@@ -1,19 +1,21 @@
 from django import forms
 
-from kam.core.forms import BootstrapMixin
+from kam.core.forms import EditFormMixin
 
 from . import services
 from .models import ClientPotential, ClientStrategy
 
 
-class PotentialForm(BootstrapMixin, forms.ModelForm):
+class PotentialForm(EditFormMixin, forms.ModelForm):
     class Meta:
         model = ClientPotential
         fields = list(services.POTENTIAL_FIELDS)
         widgets = {"basis": forms.Textarea(attrs={"rows": 3})}
 
 
-class StrategyForm(BootstrapMixin, forms.ModelForm):
+class StrategyForm(EditFormMixin, forms.ModelForm):
+    lock_blank = True  # one record per client: the first to save creates it, the second is told
+
     class Meta:
         model = ClientStrategy
         fields = list(services.STRATEGY_FIELDS)

@@ -2,6 +2,8 @@
 
 Each takes the acting user as ``by``: checked against the access rule and recorded in the audit
 history. Validation errors are field-level ValidationErrors raised before anything is written.
+A change takes the editor's optional ``base`` and is checked against it under lock
+(kam.core.locking).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
+from kam.core.locking import Base, IfMatch, check, lock
 from kam.core.models import User
-from kam.core.services import assign_fields, save_audited
+from kam.core.services import assign_fields, locked_edit, save_audited
 
 from .models import ClientPotential, ClientStrategy
 
@@ -40,6 +43,7 @@ def potential_save(
     client: Client,
     year: int,
     potential: ClientPotential | None = None,
+    base: Base | IfMatch | None = None,
     **fields,
 ) -> ClientPotential:
     """Create (``potential`` None) or update a client's potential for ``year``.
@@ -50,8 +54,13 @@ def potential_save(
     _check_edit(by, client)
     if potential is not None and potential.client_id != client.pk:
         raise PermissionDenied(_("This estimate belongs to another client."))
-    potential = potential or ClientPotential(client=client)
-    assign_fields(potential, fields | {"year": year}, POTENTIAL_FIELDS)
+    fields = fields | {"year": year}
+    if potential is None or potential.pk is None:
+        potential = potential or ClientPotential(client=client)
+    else:
+        potential, fields = locked_edit(potential, base, fields)
+    assign_fields(potential, fields, POTENTIAL_FIELDS)
+    year = potential.year
     duplicate = ClientPotential.objects.filter(client=client, year=year)
     if potential.pk:
         duplicate = duplicate.exclude(pk=potential.pk)
@@ -71,10 +80,15 @@ def potential_delete(*, by: User, potential: ClientPotential) -> None:
 
 
 @transaction.atomic
-def strategy_save(*, by: User, client: Client, **fields) -> ClientStrategy:
+def strategy_save(
+    *, by: User, client: Client, base: Base | IfMatch | None = None, **fields
+) -> ClientStrategy:
     """Record the client's strategy, needs and how we help (R13); one record per client."""
+    lock(client)  # one record per client: two first saves wait for each other
     _check_edit(by, client)
-    strategy = ClientStrategy.objects.filter(client=client).first() or ClientStrategy(client=client)
+    strategy = ClientStrategy.objects.select_for_update().filter(client=client).first()
+    strategy = strategy or ClientStrategy(client=client)
+    fields = check(base, strategy, fields)
     assign_fields(strategy, fields, STRATEGY_FIELDS)
     strategy.updated_by = by
     save_audited(strategy, by=by)

@@ -5,15 +5,24 @@ Reads start from the access rule (a client the user may not see is a 404); write
 validate (422). The three-P gate of prospects lives in ``services.decide_key``, not here.
 """
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kam.clients.api import visible_client_or_404
+from kam.clients.api import client_if_match, visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
-from kam.core.api import ERRORS, Pagination, require
+from kam.core.api import (
+    ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    Pagination,
+    if_match,
+    require,
+    tagged,
+)
 from kam.insights.models import SUGGESTED_TYPES
 
 from . import services
@@ -50,29 +59,42 @@ def _qualification(client: Client) -> Qualification:
     summary="Read a client's three-P qualification",
     tags=["qualification"],
 )
-def qualification_detail(request, client_id: int):
+def qualification_detail(request, client_id: int, response: HttpResponse):
     """Need, solvency and authority to decide, each with its status, evidence and who assessed
     it when; the P's still missing. Before the first assessment all three are unknown and
-    ``updated_at`` is null (not a 404: a 404 always means a client you may not see)."""
-    return _qualification(visible_client_or_404(request.auth, client_id))
+    ``updated_at`` is null (not a 404: a 404 always means a client you may not see). The
+    ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
+    client = visible_client_or_404(request.auth, client_id)
+    return tagged(request, response, QualificationOut, _qualification(client))
 
 
 @router.put(
     "/clients/{client_id}/qualification",
-    response={200: QualificationOut, **ERRORS},
+    response={200: QualificationOut, **WRITE_ERRORS},
     url_name="qualification_update",
     summary="Record a client's three-P qualification",
     tags=["qualification"],
 )
-def qualification_update(request, client_id: int, payload: QualificationIn):
+def qualification_update(
+    request,
+    client_id: int,
+    payload: QualificationIn,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
     """Replaces the three P's: send every status and evidence. Evidence is required for a P that
-    is confirmed or not met. The director, the client's KAM and its assistants."""
+    is confirmed or not met. The director, the client's KAM and its assistants. With
+    ``If-Match`` (the ETag of the GET, also before the first assessment), a qualification
+    changed since you read it is refused (412)."""
     user = request.auth
     client = visible_client_or_404(user, client_id)
     require(can_edit_client(user, client), _("You may not change this client."))
     data = payload.model_dump()
-    services.qualification_save(by=user, client=client, reason=data.pop("reason"), **data)
-    return _qualification(client)
+    base = if_match(request, if_match_header, QualificationOut, lambda _q: _qualification(client))
+    services.qualification_save(
+        by=user, client=client, reason=data.pop("reason"), base=base, **data
+    )
+    return tagged(request, response, QualificationOut, _qualification(client))
 
 
 # --- key decisions -------------------------------------------------------------------------
@@ -99,18 +121,25 @@ def key_decision_list(request, client_id: int):
 
 @router.post(
     "/clients/{client_id}/key-decisions",
-    response={201: KeyDecisionOut, **ERRORS},
+    response={201: KeyDecisionOut, **WRITE_ERRORS},
     url_name="key_decision_create",
     summary="Decide whether a client is key",
     tags=["key decisions"],
 )
-def key_decision_create(request, client_id: int, payload: KeyDecisionIn):
+def key_decision_create(
+    request, client_id: int, payload: KeyDecisionIn, if_match_header: IfMatchHeader = None
+):
     """Only the director or the client's own KAM (others 403). A prospect can be made key only
     when all three P's are confirmed (otherwise 422 naming the missing ones); removing a client
-    from key clients is always possible."""
+    from key clients is always possible. ``If-Match`` takes the client's ETag
+    (GET /clients/{id}): a client changed since is refused (412)."""
     client = visible_client_or_404(request.auth, client_id)
     decision = services.decide_key(
-        by=request.auth, client=client, is_key=payload.is_key, reason=payload.reason
+        by=request.auth,
+        client=client,
+        is_key=payload.is_key,
+        reason=payload.reason,
+        base=client_if_match(request, if_match_header),
     )
     return Status(201, decision)
 
@@ -120,17 +149,24 @@ def key_decision_create(request, client_id: int, payload: KeyDecisionIn):
 
 @router.post(
     "/clients/{client_id}/type",
-    response={200: ClientTypeOut, **ERRORS},
+    response={200: ClientTypeOut, **WRITE_ERRORS},
     url_name="client_type_confirm",
     summary="Confirm or override a client's type",
     tags=["qualification"],
 )
-def client_type_confirm(request, client_id: int, payload: ClientTypeIn):
+def client_type_confirm(
+    request, client_id: int, payload: ClientTypeIn, if_match_header: IfMatchHeader = None
+):
     """Only the director or the client's own KAM (others 403). A reason is required when the
-    type differs from the suggested one; the client's history keeps it."""
+    type differs from the suggested one; the client's history keeps it. ``If-Match`` takes the
+    client's ETag (GET /clients/{id}): a client changed since is refused (412)."""
     client = visible_client_or_404(request.auth, client_id)
     client = services.confirm_type(
-        by=request.auth, client=client, client_type=payload.client_type, reason=payload.reason
+        by=request.auth,
+        client=client,
+        client_type=payload.client_type,
+        reason=payload.reason,
+        base=client_if_match(request, if_match_header),
     )
     suggested = services.suggested_type(client)
     return {

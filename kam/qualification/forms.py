@@ -2,14 +2,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.clients.models import ClientType
-from kam.core.forms import BootstrapMixin, DateInput
+from kam.core.forms import BootstrapMixin, DateInput, EditFormMixin
 from kam.core.models import Role, User
 
 from .models import Qualification
 from .services import QUALIFICATION_FIELDS
 
 
-class QualificationForm(BootstrapMixin, forms.ModelForm):
+class QualificationForm(EditFormMixin, forms.ModelForm):
+    lock_blank = True  # one record per client: the first to save creates it, the second is told
+
     change_reason = forms.CharField(
         label=_("Reason for the change"), max_length=200, required=False
     )
@@ -22,7 +24,14 @@ class QualificationForm(BootstrapMixin, forms.ModelForm):
         }
 
 
-class KeyDecisionForm(BootstrapMixin, forms.Form):
+class KeyDecisionForm(EditFormMixin, forms.Form):
+    """Key or not, given the client as the decider saw it (``record``): if someone decided
+    meanwhile, the decision is shown again with what changed."""
+
+    locked_fields = ("is_key",)
+    strict = True
+    conflict_labels = {"is_key": _("Key client")}
+
     is_key = forms.TypedChoiceField(
         label=_("Decision"),
         choices=[("1", _("Make a key client")), ("0", _("Remove from key clients"))],
@@ -34,8 +43,18 @@ class KeyDecisionForm(BootstrapMixin, forms.Form):
         error_messages={"required": _("Say why: the decision is recorded with its reason.")},
     )
 
+    def display(self, name: str, value) -> str:
+        if name == "is_key":
+            return str(_("key client") if value else _("not a key client"))
+        return super().display(name, value)
 
-class TypeForm(BootstrapMixin, forms.Form):
+
+class TypeForm(EditFormMixin, forms.Form):
+    """The client type, given the client as the decider saw it (``record``)."""
+
+    locked_fields = ("client_type",)
+    strict = True
+
     client_type = forms.ChoiceField(
         label=_("Client type"), choices=ClientType.choices, required=False
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kam.clients.models import Client, ClientStatus, ClientType
 from kam.clients.services import client_set_key, client_update
 from kam.core.access import can_edit_client
+from kam.core.locking import Base, IfMatch, check, lock
 from kam.core.models import User
 from kam.core.services import assign_fields, save_audited
 from kam.insights.models import ClientAnalytics
@@ -65,16 +66,26 @@ def missing_names(qualification: Qualification | None) -> list[str]:
 
 
 @transaction.atomic
-def qualification_save(*, by: User, client: Client, reason: str = "", **fields) -> Qualification:
+def qualification_save(
+    *,
+    by: User,
+    client: Client,
+    reason: str = "",
+    base: Base | IfMatch | None = None,
+    **fields,
+) -> Qualification:
     """Set the three P's of ``client``; evidence is required for a confirmed or not-met P.
 
-    Who assessed a P and when is stamped when its status or evidence changes.
+    Who assessed a P and when is stamped when its status or evidence changes. ``base`` is what
+    the editor loaded (kam.core.locking): P's changed meanwhile by someone else are kept.
     """
+    lock(client)  # one record per client: two first saves wait for each other
     if not can_edit_client(by, client):
         raise PermissionDenied(_("You may not change this client."))
     qualification = Qualification.objects.select_for_update().filter(
         client=client
     ).first() or Qualification(client=client)
+    fields = check(base, qualification, fields)
     before = {name: getattr(qualification, name) for name in QUALIFICATION_FIELDS}
     assign_fields(qualification, fields, QUALIFICATION_FIELDS)
     now = timezone.now()
@@ -97,12 +108,17 @@ def qualification_save(*, by: User, client: Client, reason: str = "", **fields) 
 
 
 @transaction.atomic
-def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDecision:
+def decide_key(
+    *, by: User, client: Client, is_key: bool, reason: str, base: Base | IfMatch | None = None
+) -> KeyDecision:
     """Make ``client`` key or not key, recording who, when, why and the score at the time.
 
-    A prospect can be made key only when all three P's are confirmed.
+    A prospect can be made key only when all three P's are confirmed. ``base`` is the client as
+    the decider saw it: a decision taken meanwhile by someone else is an EditConflict.
     """
+    lock(client)
     _check_decide(by, client)
+    check(base, client, {"is_key": is_key})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why: the decision is recorded with its reason.")})
@@ -124,7 +140,7 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
         .values_list("score", flat=True)
         .first()
     )
-    client_set_key(by=by, client=client, is_key=is_key, reason=reason)
+    client_set_key(by=by, client=client, is_key=is_key, reason=reason)  # checked above
     decision = KeyDecision(
         client=client,
         decided_by=by,
@@ -140,13 +156,23 @@ def decide_key(*, by: User, client: Client, is_key: bool, reason: str) -> KeyDec
 
 
 @transaction.atomic
-def confirm_type(*, by: User, client: Client, client_type: str, reason: str = "") -> Client:
+def confirm_type(
+    *,
+    by: User,
+    client: Client,
+    client_type: str,
+    reason: str = "",
+    base: Base | IfMatch | None = None,
+) -> Client:
     """Confirm the suggested type or override it; the client's history keeps the reason.
 
     Overriding the suggestion (or setting a type with no suggestion) needs a reason; confirming
-    the suggestion without one records a standard reason.
+    the suggestion without one records a standard reason. ``base`` is the client as the decider
+    saw it: a type set meanwhile by someone else is an EditConflict.
     """
+    lock(client)
     _check_decide(by, client)
+    check(base, client, {"client_type": client_type})
     if client_type not in ClientType.values:
         raise ValidationError({"client_type": _("Choose a client type from the list.")})
     suggested = suggested_type(client)

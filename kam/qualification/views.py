@@ -1,7 +1,6 @@
 """Qualification and key-decision pages. Thin: reads go through the access rule, writes call a
 service; a refused POST shows the form again with its errors (400)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from kam.clients.views import editable_client, form_page, split_reason, visible_client
 from kam.core.exports import xlsx_response
-from kam.core.forms import run_service
+from kam.core.forms import report_saved, run_service
 
 from . import services
 from .forms import DecisionFilterForm, KeyDecisionForm, QualificationForm, TypeForm
@@ -33,9 +32,9 @@ def _card_form(request, client, form, *, save, saved, title, submit=None):
     """A form of the qualification card: validate, ``save(cleaned_data)`` through a service, say
     ``saved(result)`` and go back to the card — or show the form with its errors."""
     if request.method == "POST" and form.is_valid():
-        result = run_service(form, lambda: save(form.cleaned_data))
+        result = run_service(form, lambda: save(form.cleaned_data | form.base_kwargs()))
         if result:
-            messages.success(request, saved(result))
+            report_saved(request, form, saved(result))
             return redirect(_back(client))
     return form_page(
         request, form, title=title, cancel_url=_back(client), client=client, submit=submit
@@ -65,7 +64,11 @@ def key_decide(request, pk: int):
     return _card_form(
         request,
         client,
-        KeyDecisionForm(request.POST or None, initial={"is_key": "0" if client.is_key else "1"}),
+        KeyDecisionForm(
+            request.POST or None,
+            initial={"is_key": "0" if client.is_key else "1"},
+            record=client,
+        ),
         save=lambda data: services.decide_key(by=request.user, client=client, **data),
         saved=lambda decision: (
             _("Marked as a key client.") if decision.is_key else _("Removed from key clients.")
@@ -83,7 +86,7 @@ def type_confirm(request, pk: int):
     return _card_form(
         request,
         client,
-        TypeForm(request.POST or None, initial=initial),
+        TypeForm(request.POST or None, initial=initial, record=client),
         save=lambda data: services.confirm_type(by=request.user, client=client, **data),
         saved=lambda _client: _("Client type saved."),
         title=_("Confirm the client type"),

@@ -2,6 +2,7 @@
 Only the director writes either; the others get 403 (404 for a sales line they cannot see)."""
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -10,7 +11,16 @@ from ninja.responses import Status
 
 from kam.clients.models import Client
 from kam.core.access import can_manage_company_data
-from kam.core.api import ERRORS, Pagination, require, resolve_refs
+from kam.core.api import (
+    ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    Pagination,
+    if_match,
+    require,
+    resolve_refs,
+    tagged,
+)
 
 from . import services
 from .models import Product, SalesLine
@@ -69,8 +79,9 @@ def product_list(request, filters: Query[ProductFilter]):
     summary="Read a product",
     tags=["products"],
 )
-def product_detail(request, product_id: int):
-    return get_object_or_404(Product, pk=product_id)
+def product_detail(request, product_id: int, response: HttpResponse):
+    """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
+    return tagged(request, response, ProductOut, get_object_or_404(Product, pk=product_id))
 
 
 @router.post(
@@ -89,18 +100,28 @@ def product_create(request, payload: ProductIn):
 
 @router.patch(
     "/products/{product_id}",
-    response={200: ProductOut, **ERRORS},
+    response={200: ProductOut, **WRITE_ERRORS},
     url_name="product_update",
     summary="Change a product (director)",
     tags=["products"],
 )
-def product_update(request, product_id: int, payload: ProductPatch):
-    """Send only the fields to change. Price changes are kept in the product's history."""
+def product_update(
+    request,
+    product_id: int,
+    payload: ProductPatch,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
+    """Send only the fields to change. Price changes are kept in the product's history. With
+    ``If-Match``, a product changed since you read it is refused (412)."""
     product = get_object_or_404(Product, pk=product_id)
     _require_director(request.auth)
-    product = services.product_update(by=request.auth, product=product, **payload.changes())
+    base = if_match(request, if_match_header, ProductOut, lambda p: Product.objects.get(pk=p.pk))
+    product = services.product_update(
+        by=request.auth, product=product, base=base, **payload.changes()
+    )
     product.refresh_from_db()
-    return product
+    return tagged(request, response, ProductOut, product)
 
 
 # --- sales lines ---------------------------------------------------------------------------
@@ -126,8 +147,10 @@ def sales_line_list(request, filters: Query[SalesLineFilter]):
     summary="Read a sales line",
     tags=["sales lines"],
 )
-def sales_line_detail(request, line_id: int):
-    return get_object_or_404(_sales_lines(request.auth), pk=line_id)
+def sales_line_detail(request, line_id: int, response: HttpResponse):
+    """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
+    line = get_object_or_404(_sales_lines(request.auth), pk=line_id)
+    return tagged(request, response, SalesLineOut, line)
 
 
 @router.post(
@@ -148,16 +171,25 @@ def sales_line_create(request, payload: SalesLineIn):
 
 @router.patch(
     "/sales-lines/{line_id}",
-    response={200: SalesLineOut, **ERRORS},
+    response={200: SalesLineOut, **WRITE_ERRORS},
     url_name="sales_line_update",
     summary="Change a sales line (director)",
     tags=["sales lines"],
 )
-def sales_line_update(request, line_id: int, payload: SalesLinePatch):
-    """Send only the fields to change."""
+def sales_line_update(
+    request,
+    line_id: int,
+    payload: SalesLinePatch,
+    response: HttpResponse,
+    if_match_header: IfMatchHeader = None,
+):
+    """Send only the fields to change. With ``If-Match``, a line changed since you read it
+    (by hand or by a sales import) is refused (412)."""
     user = request.auth
     line = get_object_or_404(_sales_lines(user), pk=line_id)
     _require_director(user)
     data = resolve_refs(payload.changes(), _sales_line_refs(user))
-    line = services.sales_line_update(by=user, line=line, **data)
-    return _sales_lines(user).get(pk=line.pk)
+    rows = _sales_lines(user)
+    base = if_match(request, if_match_header, SalesLineOut, lambda x: rows.get(pk=x.pk))
+    line = services.sales_line_update(by=user, line=line, base=base, **data)
+    return tagged(request, response, SalesLineOut, _sales_lines(user).get(pk=line.pk))

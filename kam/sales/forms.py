@@ -1,12 +1,12 @@
 from django import forms
 from django.db.models import Q
 
-from kam.core.forms import BootstrapMixin
+from kam.core.forms import EditFormMixin
 
 from .models import Product
 
 
-class ProductForm(BootstrapMixin, forms.ModelForm):
+class ProductForm(EditFormMixin, forms.ModelForm):
     class Meta:
         model = Product
         fields = ["sku", "name", "category", "unit", "list_price", "unit_cost", "is_active"]

@@ -3,7 +3,8 @@
 Products and sales are company-wide data (they normally arrive from the ERP): only the director
 changes them by hand. Each function takes the acting user as ``by``, validates with full_clean
 before anything is written, and records ``by`` in the audit history where the model keeps one
-(R39: prices are attributable).
+(R39: prices are attributable). A change takes the editor's optional ``base`` and is checked
+against it under lock (kam.core.locking).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -11,8 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.access import can_manage_company_data
+from kam.core.locking import Base, IfMatch
 from kam.core.models import User
-from kam.core.services import assign_fields, save_audited
+from kam.core.services import assign_fields, locked_edit, save_audited
 
 from .models import Product, SalesLine
 
@@ -43,8 +45,16 @@ def product_create(*, by: User, reason: str = "", **fields) -> Product:
 
 
 @transaction.atomic
-def product_update(*, by: User, product: Product, reason: str = "", **fields) -> Product:
+def product_update(
+    *,
+    by: User,
+    product: Product,
+    reason: str = "",
+    base: Base | IfMatch | None = None,
+    **fields,
+) -> Product:
     _check_manage(by)
+    product, fields = locked_edit(product, base, fields)
     assign_fields(product, fields, PRODUCT_FIELDS)
     save_audited(product, by=by, reason=reason)
     return product
@@ -60,8 +70,11 @@ def sales_line_create(*, by: User, **fields) -> SalesLine:
 
 
 @transaction.atomic
-def sales_line_update(*, by: User, line: SalesLine, **fields) -> SalesLine:
+def sales_line_update(
+    *, by: User, line: SalesLine, base: Base | IfMatch | None = None, **fields
+) -> SalesLine:
     _check_manage(by)
+    line, fields = locked_edit(line, base, fields)
     assign_fields(line, fields, SALES_LINE_FIELDS)
     save_audited(line, by=by)
     return line

@@ -1,4 +1,3 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.core.access import can_manage_company_data
-from kam.core.forms import run_service
+from kam.core.forms import form_status, report_saved, run_service
 
 from . import services
 from .forms import ProductFilterForm, ProductForm
@@ -64,13 +63,15 @@ def _product_form(request, product=None):
         saved = run_service(
             form,
             lambda: (
-                services.product_update(by=request.user, product=product, **form.cleaned_data)
+                services.product_update(
+                    by=request.user, product=product, base=form.base, **form.cleaned_data
+                )
                 if product
                 else services.product_create(by=request.user, **form.cleaned_data)
             ),
         )
         if saved:
-            messages.success(request, _("Changes saved."))
+            report_saved(request, form, _("Changes saved."))
             return redirect("products:detail", pk=saved.pk)
     return render(
         request,
@@ -81,7 +82,7 @@ def _product_form(request, product=None):
             "nav": "products",
             "title": _("Edit product") if product else _("New product"),
         },
-        status=400 if form.errors else 200,
+        status=form_status(form),
     )
 
 

@@ -95,6 +95,11 @@ ROUTES = [
         lambda w: {"pk": tender(w.foreign).pk},
     ),
     editor_get("clients:team_add", own, foreign),
+    editor_get(
+        "clients:team_edit",
+        lambda w: {"pk": membership(w.own, w.director).pk},
+        lambda w: {"pk": membership(w.foreign, w.director).pk},
+    ),
     editor_post(
         "clients:team_remove",
         lambda w: {"pk": membership(w.own, w.director).pk},

@@ -156,8 +156,8 @@ def test_listing_50_clients_takes_a_fixed_number_of_queries(
         add_member(client, world.member)
     caller = api(getattr(world, persona))
 
-    # token lookup + last_used_at update + count + page
-    with django_assert_max_num_queries(4):
+    # token lookup + last_used_at update + count + page + the page's groups of companies
+    with django_assert_max_num_queries(5):
         response = caller.get("/api/clients", {"limit": 100})
 
     assert response.json()["count"] == count
@@ -192,18 +192,21 @@ def test_a_client_reads_with_labels_references_and_money_as_a_string(world, api)
     assert body["created_at"].endswith("Z") or "+" in body["created_at"]  # timezone-aware
 
 
-def test_the_name_of_a_parent_you_may_not_see_is_not_shown(world, api):
+def test_a_parent_you_may_not_see_is_neither_named_nor_identified(world, api):
     world.own.parent = world.foreign
     world.own.save()
 
     body = api(world.kam).get(f"/api/clients/{world.own.pk}").json()
     listed = api(world.kam).get("/api/clients").json()["items"][0]
 
-    assert body["parent"] == {"id": world.foreign.pk, "name": None}
-    assert listed["parent"] == {"id": world.foreign.pk, "name": None}
-    assert api(world.director).get(f"/api/clients/{world.own.pk}").json()["parent"]["name"] == (
-        "Foreign Client"
-    )
+    for shown in (body, listed):
+        assert shown["parent"] is None
+        assert shown["parent_hidden"] is True
+        assert shown["group"] == {"size": 2, "yours": 1}
+    director = api(world.director).get(f"/api/clients/{world.own.pk}").json()
+    assert director["parent"] == {"id": world.foreign.pk, "name": "Foreign Client"}
+    assert director["parent_hidden"] is False
+    assert director["group"] == {"size": 2, "yours": 2}
 
 
 @pytest.mark.parametrize("persona", ["kam", "assistant", "member", "outsider"])

@@ -64,7 +64,7 @@ def test_the_history_tab_lists_the_changed_flags_with_old_and_new_values(world):
     services.client_update(
         by=world.kam, client=world.own, is_expert=True, payment_on_time_pct=Decimal("71")
     )
-    changes = selectors.change_history(world.own)[0]["changes"]
+    changes = selectors.change_history(world.own, world.director)[0]["changes"]
     assert {str(c["field"]): (c["old"], c["new"]) for c in changes} == {
         "demanding, knowledgeable client": ("✗", "✓"),
         "paid on time, %": ("—", "71.00"),

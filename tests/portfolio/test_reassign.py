@@ -35,7 +35,7 @@ def test_reassignment_records_history_and_moves_the_assistant(world, login, targ
     # The cross-functional team stays with the client.
     assert TeamMembership.objects.filter(client=own, user=world.member).exists()
 
-    event = change_history(own)[0]
+    event = change_history(own, own.owner)[0]
     assert event["who"] == world.director
     assert event["reason"] == "Load balancing"
     changes = {str(c["field"]): (c["old"], c["new"]) for c in event["changes"]}
