@@ -26,7 +26,7 @@ from .forms import (
     TeamMemberForm,
     TenderForm,
 )
-from .groups import attach_groups, iter_with_groups
+from .groups import attach_groups, groups, iter_with_groups
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
 PAGE_SIZE = 25
@@ -200,7 +200,7 @@ def client_detail(request, pk: int):
     team = client.team.select_related("user")
     key_people = client.contacts.filter(has_left=False).order_by("-influence", "full_name")[:5]
     revenue = selectors.with_revenue_12m(Client.objects.filter(pk=client.pk)).get().revenue_12m
-    attach_groups(request.user, [client])
+    group = groups(request.user, [client.pk]).get(client.pk)
     visible = Client.objects.visible_to(request.user)
     subsidiaries = list(visible.filter(parent=client).order_by("name"))
     return client_page(
@@ -213,7 +213,8 @@ def client_detail(request, pk: int):
         revenue_12m=revenue,
         parent=visible.filter(pk=client.parent_id).first() if client.parent_id else None,
         subsidiaries=subsidiaries,
-        other_subsidiaries=client.subsidiaries.count() - len(subsidiaries) if client.group else 0,
+        other_subsidiaries=client.subsidiaries.count() - len(subsidiaries) if group else 0,
+        group=group,
         analytics=ClientAnalytics.objects.filter(client=client).first(),
         completeness=completeness_for(Client.objects.filter(pk=client.pk))[client.pk],
     )

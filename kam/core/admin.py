@@ -1,8 +1,13 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import BASE, EditBaseMixin
+from .locking import EditConflict, check, lock
 from .models import ApiToken, LoginUnlock, User
 
 
@@ -35,8 +40,73 @@ class DirectorAdmin(admin.ModelAdmin):
         return director_only(request)
 
 
-class DirectorHistoryAdmin(DirectorAdmin, SimpleHistoryAdmin):
-    """Admin edits are audited like any other: the history view shows who changed what."""
+class LockedAdminForm(EditBaseMixin, forms.ModelForm):
+    """An admin change form with the base of the edit (kam.core.locking), checked with the row
+    locked: the admin saves inside a transaction, so the lock holds until the save. Fields only
+    someone else changed keep their values; a field both changed is a form error naming who,
+    when and both values, and nothing is saved (saving again keeps the editor's values)."""
+
+    edit_base = forms.CharField(widget=forms.HiddenInput, required=False)  # shown by the admin
+
+    def clean(self):
+        data = super().clean()
+        if self.base is None or not self.instance.pk:
+            return data
+        lock(self.instance)  # read afresh; the form's values are put on it after clean()
+        submitted = {name: data[name] for name in self.base.fingerprints if name in data}
+        try:
+            check(self.base, self.instance, submitted)
+        except EditConflict as conflict:
+            self.data = self.data.copy()
+            self.data[self.add_prefix(BASE)] = conflict.base.token()
+            raise ValidationError(self._conflict_text(conflict)) from None
+        for name in self.base.outcome.theirs if self.base.outcome else ():
+            if name in data:
+                data[name] = self._stored(name)
+        return data
+
+    def _stored(self, name: str):
+        field = self.instance._meta.get_field(name)
+        if field.many_to_many:
+            return list(getattr(self.instance, name).all())
+        return getattr(self.instance, name)
+
+    def _conflict_text(self, conflict: EditConflict) -> str:
+        lines = []
+        for c in conflict.conflicts:
+            change = conflict.changed_by(c.name)
+            lines.append(
+                _("%(field)s: now “%(theirs)s” (%(who)s, %(when)s), yours “%(yours)s”.")
+                % {
+                    "field": self._label(c.name),
+                    "theirs": self.display(c.name, c.theirs),
+                    "yours": self.display(c.name, c.yours),
+                    "who": (change.who if change else None) or _("someone"),
+                    "when": formats.date_format(
+                        timezone.localtime(change.when), "SHORT_DATETIME_FORMAT"
+                    )
+                    if change and change.when
+                    else "—",
+                }
+            )
+        return " ".join(
+            [
+                str(_("Someone changed this while you were editing; nothing was saved.")),
+                *lines,
+                str(_("Save again to keep your values, or reload the page to take theirs.")),
+            ]
+        )
+
+
+class LockedAdminMixin:
+    """Admin change forms of this model carry and check the base of the edit."""
+
+    form: type[forms.ModelForm] = LockedAdminForm
+
+
+class DirectorHistoryAdmin(LockedAdminMixin, DirectorAdmin, SimpleHistoryAdmin):
+    """Admin edits are audited like any other: the history view shows who changed what; two
+    directors editing at once do not overwrite each other (LockedAdminForm)."""
 
 
 @admin.register(User)

@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -133,7 +134,7 @@ class _KeepsStoredChoice(_KeepsStored):
         if value == KEPT:
             objects = self.stored_objects(self.stored)
             return objects[0] if objects else None
-        return super().to_python(value)  # type: ignore[misc]
+        return super().to_python(value)
 
 
 class _KeepsStoredChoices(_KeepsStored):
@@ -143,7 +144,7 @@ class _KeepsStoredChoices(_KeepsStored):
         values = [v for v in values if v != KEPT]
         if kept and not values:
             return kept
-        chosen = super().clean(values)  # type: ignore[misc]
+        chosen = super().clean(values)
         return [*chosen, *kept] if kept else chosen
 
 
@@ -186,17 +187,17 @@ class KeepUnseenChoicesMixin:
     """
 
     #: What to call a stored value of these fields the editor does not see, instead of its name.
-    UNSEEN_LABELS: dict[str, str] = {}
+    UNSEEN_LABELS: dict[str, object] = {}
 
     _kept_prepared = False
 
     def __getitem__(self, name):
         if not self._kept_prepared:
             self._kept_prepared = True
-            for field_name, field in self.fields.items():  # type: ignore[attr-defined]
+            for field_name, field in self.fields.items():
                 if isinstance(field, forms.ModelChoiceField):
-                    self.keep_stored(field_name, self.initial.get(field_name))  # type: ignore[attr-defined]
-        return super().__getitem__(name)  # type: ignore[misc]
+                    self.keep_stored(field_name, self.initial.get(field_name))
+        return super().__getitem__(name)
 
     def keep_stored(self, name: str, stored) -> None:
         """Make field ``name`` keep the ``stored`` value(s) (a pk, an object or a list)."""
@@ -266,6 +267,8 @@ class EditBaseMixin:
     locked_fields: tuple[str, ...] | None = None
     strict = False
     lock_blank = False
+    record: Any  # the model instance edited (or None: a form that creates)
+    data: Any
 
     def __init__(self, *args, record=None, base: Base | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -296,16 +299,16 @@ class EditBaseMixin:
         return [name for name in self.fields if name in names]  # type: ignore[attr-defined]
 
     def clean(self):
-        data = super().clean()  # type: ignore[misc]
+        data = super().clean()
         token = data.pop(BASE, "") if data is not None else ""
         if token:
             try:
                 self.base = Base.parse(token)
             except StaleBase:
                 raise ValidationError(DAMAGED) from None
-        theirs = self.data.get(self.add_prefix(TAKE_THEIRS), "")  # type: ignore[attr-defined]
+        theirs = self.data.get(self.add_prefix(TAKE_THEIRS), "")
         for name in theirs.split(","):
-            if name in self.fields and name != BASE:  # type: ignore[attr-defined]
+            if name in self.fields and name != BASE:
                 data.pop(name, None)  # not sent to the service: the value saved meanwhile stays
         return data
 
@@ -314,7 +317,7 @@ class EditBaseMixin:
     def show_conflict(self, conflict: EditConflict) -> None:
         """Show both values of every field changed twice; the form keeps the editor's values
         there, takes the others' values elsewhere, and is based on the record as it is now."""
-        data = self.data.copy()  # type: ignore[attr-defined]
+        data = self.data.copy()
         data[self.add_prefix(BASE)] = conflict.base.token()  # type: ignore[attr-defined]
         data.pop(self.add_prefix(TAKE_THEIRS), None)  # type: ignore[attr-defined]
         clashing = {c.name for c in conflict.conflicts}
@@ -361,7 +364,7 @@ class EditBaseMixin:
         )
 
     #: Row titles of the conflict panel where the field's label would not say it.
-    conflict_labels: dict[str, str] = {}
+    conflict_labels: dict[str, object] = {}
 
     def _label(self, name: str) -> str:
         if name in self.conflict_labels:
@@ -401,7 +404,7 @@ class EditBaseMixin:
             return "—"
         if isinstance(field, forms.ModelChoiceField):
             ids = _ids(value)
-            shown = field.queryset.filter(pk__in=ids)
+            shown = field.queryset.filter(pk__in=ids)  # type: ignore[union-attr]
             names = [field.label_from_instance(obj) for obj in shown]
             hidden = [pk for pk in ids if pk not in {obj.pk for obj in shown}]
             if hidden:

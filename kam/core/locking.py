@@ -25,15 +25,16 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 _SALT = "kam.core.locking"
+M = TypeVar("M", bound=models.Model)
 
 
 # --- fingerprints -------------------------------------------------------------------------------
@@ -326,18 +327,19 @@ def _label(instance: models.Model, name: str) -> str:
     return str(getattr(instance._meta.get_field(name), "verbose_name", name))
 
 
-def lock(instance: models.Model) -> models.Model:
+def lock(instance: M) -> M:
     """Read ``instance`` afresh from the database and lock its row until the transaction ends.
 
     PostgreSQL locks the row (SELECT … FOR UPDATE); SQLite's IMMEDIATE transaction already holds
     the database's write lock. The instance is refreshed in place, so what the caller set for the
     audit entry (its date, user, reason) stays. Call it inside ``transaction.atomic``.
     """
-    assert transaction.get_connection().in_atomic_block, "lock() outside a transaction"
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock() outside a transaction: the lock would end at once")
     model = type(instance)
     try:
         instance.refresh_from_db(from_queryset=model._base_manager.select_for_update())
-    except model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise ValidationError(_("This record was deleted while you were editing it.")) from None
     return instance
 

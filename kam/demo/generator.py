@@ -21,7 +21,7 @@ from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
@@ -1458,20 +1458,13 @@ class _Builder:
                             industry=_lower_first(p.industry)
                         ),
                     )
-                potential_services.strategy_save(
-                    by=kam,
-                    client=client,
-                    **dict(
-                        zip(
-                            ("strategy", "needs", "how_we_help"),
-                            rng.choice(D.STRATEGIES),
-                            strict=True,
-                        )
-                    ),
+                texts: dict[str, Any] = dict(
+                    zip(("strategy", "needs", "how_we_help"), rng.choice(D.STRATEGIES), strict=True)
                 )
+                potential_services.strategy_save(by=kam, client=client, **texts)
             elif p.story == "prospect":
                 stage = rng.randrange(4)  # how many of the three P's are confirmed so far
-                fields = {}
+                fields: dict[str, Any] = {}
                 for n, (letter, evidence) in enumerate(D.THREE_P_EVIDENCE):
                     if n < stage:
                         fields[f"{letter}_status"] = "confirmed"

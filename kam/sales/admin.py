@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kam.clients.admin import VisibleClientsMixin
-from kam.core.admin import DirectorAdmin, DirectorHistoryAdmin
+from kam.core.admin import DirectorAdmin, DirectorHistoryAdmin, LockedAdminMixin
 
 from .models import Product, SalesLine
 
@@ -14,7 +14,7 @@ class ProductAdmin(DirectorHistoryAdmin):
 
 
 @admin.register(SalesLine)
-class SalesLineAdmin(VisibleClientsMixin, DirectorAdmin):
+class SalesLineAdmin(VisibleClientsMixin, LockedAdminMixin, DirectorAdmin):
     list_display = ("date", "document_number", "client", "product", "quantity", "amount", "cost")
     list_filter = ("date",)
     search_fields = ("document_number", "client__name", "product__sku")
