@@ -377,8 +377,8 @@ class EditBaseMixin:
         """Put the stored ``value`` (ids for relations) into the form's ``data`` as posted."""
         field = self.fields[name]  # type: ignore[attr-defined]
         key = self.add_prefix(name)  # type: ignore[attr-defined]
-        if isinstance(field, forms.ModelChoiceField):
-            self.keep_stored(name, value)  # type: ignore[attr-defined]
+        if isinstance(field, forms.ModelChoiceField) and hasattr(self, "keep_stored"):
+            self.keep_stored(name, value)
             offered = [str(pk) for pk in _ids(value) if pk not in field.unseen]  # type: ignore[attr-defined]
             kept = [KEPT] if field.unseen else []  # type: ignore[attr-defined]
             if isinstance(field, forms.ModelMultipleChoiceField):
