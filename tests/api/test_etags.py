@@ -21,16 +21,10 @@ from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification.models import Qualification
 from kam.sales.models import Product, SalesLine
 
+from ..access.routes_qualification import qualification_data
 from ..factories import make_potential, make_sale, make_user
 
-QUALIFIED = {
-    "need_status": "confirmed",
-    "need_evidence": "Asked for a quote",
-    "solvency_status": "unknown",
-    "solvency_evidence": "",
-    "authority_status": "unknown",
-    "authority_evidence": "",
-}
+QUALIFIED = qualification_data(None)
 
 
 def call(api_client, method: str, path: str, data=None, etag: str | None = None):
