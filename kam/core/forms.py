@@ -180,7 +180,7 @@ class KeepUnseenChoicesMixin:
     first, selected: saving leaves the stored value untouched, and the editor may still choose
     one of their own options or clear it on purpose. The label tells no more than the editor may
     know: a client outside their clients is "a company outside your clients", never its name or
-    id (:attr:`KEPT_LABELS`); colleagues' names are shown.
+    id (:attr:`UNSEEN_LABELS`); colleagues' names are shown.
 
     The fields are prepared on first use, after the form's ``__init__`` has narrowed the
     querysets.

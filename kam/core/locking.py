@@ -288,7 +288,7 @@ def changes_since(
     audit = _audit(type(instance))
     if audit is None or instance.pk is None:
         return [], since
-    names = [n for n in names if not instance._meta.get_field(n).many_to_many]
+    names = list(names)
     records = list(
         audit.filter(id=instance.pk, history_id__gte=since or 0)
         .select_related("history_user")
@@ -304,8 +304,7 @@ def changes_since(
             name
             for name in names
             if previous is None
-            or getattr(previous, _attname(instance, name))
-            != getattr(record, _attname(instance, name))
+            or _recorded(previous, instance, name) != _recorded(record, instance, name)
         ]
         if changed:
             changes.append(
@@ -319,8 +318,14 @@ def changes_since(
     return changes, records[-1].history_id if records else since
 
 
-def _attname(instance: models.Model, name: str) -> str:
-    return instance._meta.get_field(name).attname  # type: ignore[union-attr]
+def _recorded(record, instance: models.Model, name: str) -> Any:
+    """Field ``name`` of ``instance`` as the audit entry ``record`` keeps it (ids for
+    relations; for a many-to-many field, simple-history's rows of the entry)."""
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        target = f"{field.related_model._meta.model_name}_id"  # type: ignore[union-attr]
+        return sorted(getattr(record, name).values_list(target, flat=True))
+    return getattr(record, field.attname)  # type: ignore[union-attr]
 
 
 def _label(instance: models.Model, name: str) -> str:

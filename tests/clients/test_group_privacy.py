@@ -195,3 +195,28 @@ def test_a_loop_of_parents_is_no_group_and_no_hang(world):
     Client.objects.filter(pk=a.pk).update(parent=b)  # what validation forbids
 
     assert groups(world.kam, [a.pk, b.pk]) == {}
+
+
+def test_the_list_and_export_cost_the_same_queries_however_many_groups(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n):
+        for i in range(n):
+            head = make_client(world.outsider, name=f"Head {i}")
+            make_client(world.kam, name=f"Member {i}", parent=head)
+
+    client = login(world.kam)
+    grow(5)
+    with CaptureQueriesContext(connection) as few_list:
+        client.get(reverse("clients:list"))
+    with CaptureQueriesContext(connection) as few_export:
+        body(client.get(reverse("clients:export"), {"format": "csv"}))
+    grow(15)
+    with CaptureQueriesContext(connection) as many_list:
+        client.get(reverse("clients:list"))
+    with CaptureQueriesContext(connection) as many_export:
+        body(client.get(reverse("clients:export"), {"format": "csv"}))
+
+    assert len(many_list) == len(few_list)
+    assert len(many_export) == len(few_export)

@@ -386,11 +386,13 @@ def test_a_damaged_base_is_a_clear_form_error_not_a_server_error(world, login):
 def test_tender_competitors_changed_by_both_are_a_conflict(world, login):
     kind = KINDS["tender"]
     a, b, c = make_competitor(name="Alpha"), make_competitor(name="Beta"), make_competitor()
-    url, (first, first_form), (second, second_form), _ = open_twice(world, login, kind)
+    url, (first, first_form), (second, second_form), first_user = open_twice(world, login, kind)
     first.post(url, changed(first_form, competitors=[a.pk]))
 
     response = second.post(url, changed(second_form, competitors=[b.pk, c.pk]))
 
     assert response.status_code == 409
-    assert "Alpha" in response.content.decode() and "Beta" in response.content.decode()
+    html = response.content.decode()
+    row = html[html.index('id="conflict-table"') :]
+    assert "Alpha" in row and "Beta" in row and str(first_user) in row
     assert list(Tender.objects.get().competitors.all()) == [a]
