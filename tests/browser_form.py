@@ -90,11 +90,14 @@ def _submitted(form: _Form) -> Data:
     return data
 
 
-def form_data(html: str) -> Data:
-    """The data a browser submits from the page's main POST form (the one with most fields)."""
+def form_data(html: str, action: str | None = None) -> Data:
+    """The data a browser submits from the page's POST form to ``action``, or from its main POST
+    form (the one with most fields)."""
     parser = _FormParser()
     parser.feed(html)
     posts = [f for f in parser.forms if f.attrs.get("method", "").lower() == "post"]
+    if action is not None:
+        posts = [f for f in posts if f.attrs.get("action") == action]
     form = max(posts, key=lambda f: len(f.fields) + len(f.selects))
     return _submitted(form)
 

@@ -396,3 +396,30 @@ def test_tender_competitors_changed_by_both_are_a_conflict(world, login):
     row = html[html.index('id="conflict-table"') :]
     assert "Alpha" in row and "Beta" in row and str(first_user) in row
     assert list(Tender.objects.get().competitors.all()) == [a]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [
+        ("qualification:decide", {"reason": "Moved abroad"}),
+        ("qualification:type", {"client_type": "expert", "reason": "Knows better"}),
+    ],
+)
+def test_a_decision_from_the_overview_card_is_checked_against_what_the_card_showed(
+    url_name, data, world, login
+):
+    """The overview's card posts the decisions too: one taken meanwhile is shown, not repeated."""
+    overview = reverse("clients:detail", args=[world.own.pk])
+    action = reverse(url_name, args=[world.own.pk])
+    kam, boss = login(world.kam), login(world.director)
+    kam_card = form_data(kam.get(overview).content.decode(), action)
+    boss_card = form_data(boss.get(overview).content.decode(), action)
+    assert boss.post(action, changed(boss_card, **data)).status_code == 302
+    stored = Client.objects.values("is_key", "client_type").get(pk=world.own.pk)
+
+    response = kam.post(action, changed(kam_card, **data))
+
+    assert response.status_code == 409
+    assert CONFLICT in response.content.decode()
+    assert Client.objects.values("is_key", "client_type").get(pk=world.own.pk) == stored
+    assert world.own.key_decisions.count() == (1 if url_name == "qualification:decide" else 0)

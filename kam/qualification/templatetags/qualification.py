@@ -7,7 +7,7 @@ from kam.clients.models import ClientStatus, ClientType
 from kam.core.access import can_edit_client
 from kam.insights.models import SUGGESTED_TYPES
 
-from ..forms import TypeForm
+from ..forms import KeyDecisionForm, TypeForm
 from ..models import KeyDecision
 from ..norms import norm_for
 from ..services import can_decide, missing_names, qualification_for, suggested_type
@@ -32,9 +32,14 @@ def qualification_card(context, client):
         "decisions": KeyDecision.objects.filter(client=client).select_related("decided_by")[:10],
         "can_edit": can_edit_client(user, client),
         "can_decide": allowed,
-        "type_form": TypeForm(initial={"client_type": suggested or client.client_type})
+        # The forms carry the base of the decision (kam.core.locking): a decision taken meanwhile
+        # by someone else is shown, not overwritten.
+        "type_form": TypeForm(
+            initial={"client_type": suggested or client.client_type}, record=client
+        )
         if allowed
         else None,
+        "key_form": KeyDecisionForm(record=client) if allowed else None,
         "suggested": suggested,
         "suggested_label": SUGGESTED_TYPES.get(suggested, suggested),
         "type_label": ClientType(client.client_type).label if client.client_type else "",
