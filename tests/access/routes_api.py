@@ -1,10 +1,23 @@
 """The JSON API in the access matrix. Requests carry a bearer token of the persona (api=True)."""
 
 import datetime as dt
+from decimal import Decimal
 
+from kam.clients.models import Client, Contact
+from kam.sales.models import Product, SalesLine
 from tests.factories import make_sale
 
-from .matrix import DIRECTOR_ONLY, DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
+from .matrix import (
+    DIRECTOR_ONLY,
+    DOSSIER_EDITORS,
+    DOSSIER_READERS,
+    EVERYONE,
+    PUBLIC,
+    Route,
+    exists,
+    field_is,
+)
+from .routes_core import own_token, token_named, token_revoked
 
 JSON = "application/json"
 
@@ -36,7 +49,10 @@ def _not_director(persona):
 
 ROUTES = [
     # Ninja's root view is a 404 for everyone: it only anchors the docs URL.
-    Route("api:api-root", api=True, ok_status=(404,)),
+    Route("api:api-root", api=True, ok_status=(404,), allowed=PUBLIC),
+    # The docs and the schema are public by design: they hold no data.
+    Route("api:openapi-json", allowed=PUBLIC),
+    Route("api:openapi-view", allowed=PUBLIC),
     # --- tokens: one's own only --------------------------------------------------------------
     Route("api:token_list", api=True),
     Route(
@@ -46,13 +62,15 @@ ROUTES = [
         content_type=JSON,
         data=lambda w: {"name": "script"},
         ok_status=(201,),
+        done=token_named("script"),
     ),
     Route(
         "api:token_revoke",
         api=True,
         method="post",
         content_type=JSON,
-        own=lambda w: {"token_id": w.tokens[w.persona].pk},
+        own=lambda w: {"token_id": own_token(w).pk},
+        done=token_revoked("token_id"),
         # Someone else's token is a 404 for everyone, the director included.
         foreign=lambda w: {"token_id": w.tokens["outsider"].pk},
         extra={"foreign_for_director": True},
@@ -79,6 +97,7 @@ ROUTES = [
         allowed=frozenset({"director", "kam", "outsider"}),
         ok_status=(201,),
         denied_status=_not_director,
+        done=exists(Client, erp_code="NEW-0001"),
     ),
     Route(
         "api:client_update",
@@ -89,6 +108,7 @@ ROUTES = [
         foreign=lambda w: {"client_id": w.foreign.pk},
         data=lambda w: {"region": "North"},
         allowed=DOSSIER_EDITORS,
+        done=field_is(Client, "client_id", "region", "North"),
     ),
     # --- contacts ----------------------------------------------------------------------------
     Route(
@@ -115,6 +135,7 @@ ROUTES = [
         ok_status=(201,),
         # The member sees the client but may not edit; to the outsider it is an unknown id.
         denied_status=lambda p: 422 if p == "outsider" else 403,
+        done=exists(Contact, full_name="New Person", client=lambda w: w.own),
     ),
     Route(
         "api:contact_update",
@@ -125,6 +146,7 @@ ROUTES = [
         foreign=lambda w: {"contact_id": w.foreign_contact.pk},
         data=lambda w: {"position": "CFO"},
         allowed=DOSSIER_EDITORS,
+        done=field_is(Contact, "contact_id", "position", "CFO"),
     ),
     # --- products: everyone reads, the director writes ---------------------------------------
     Route("api:product_list", api=True),
@@ -138,6 +160,7 @@ ROUTES = [
         allowed=DIRECTOR_ONLY,
         ok_status=(201,),
         denied_status=_not_director,
+        done=exists(Product, sku="NEW-SKU", list_price=Decimal("12.50")),
     ),
     Route(
         "api:product_update",
@@ -148,6 +171,7 @@ ROUTES = [
         data=lambda w: {"list_price": "11.00"},
         allowed=DIRECTOR_ONLY,
         denied_status=_not_director,
+        done=field_is(Product, "product_id", "list_price", Decimal("11.00")),
     ),
     # --- sales lines: read under the client rule, the director writes ------------------------
     Route(
@@ -183,6 +207,7 @@ ROUTES = [
         allowed=DIRECTOR_ONLY,
         ok_status=(201,),
         denied_status=_not_director,
+        done=exists(SalesLine, document_number="NEW-DOC", client=lambda w: w.own),
     ),
     Route(
         "api:sales_line_update",
@@ -193,6 +218,7 @@ ROUTES = [
         foreign=lambda w: {"line_id": _sale(w, w.foreign).pk},
         data=lambda w: {"amount": "150.00"},
         allowed=DIRECTOR_ONLY,
+        done=field_is(SalesLine, "line_id", "amount", Decimal("150.00")),
         # The KAM, assistant and member see the line but may not change it; the outsider
         # does not see it at all.
     ),

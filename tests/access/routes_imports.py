@@ -2,11 +2,16 @@
 everything else by directors only. A job someone else uploaded is a 404; only its author starts it.
 """
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kam.clients.models import Contact
+from kam.imports.models import ImportJob
 from tests.imports.files import csv_bytes, import_file, upload
 
-from .matrix import DIRECTOR_ONLY, EVERYONE, Route
+from .matrix import DIRECTOR_ONLY, EVERYONE, Route, exists
 
-CONTACT_IMPORTERS = frozenset({"director", "kam", "assistant", "outsider"})  # outsider is a KAM
+# Whoever edits dossiers: the outsider is a KAM, the client's assistant an assistant.
+CONTACT_IMPORTERS = frozenset({"director", "kam", "assistant", "client_assistant", "outsider"})
 AUTHOR_AND_DIRECTOR = frozenset({"director", "kam"})
 
 
@@ -29,6 +34,15 @@ def _someone_else(w):
     return w.outsider if w.persona != "outsider" else w.kam
 
 
+def _posted_file(w) -> dict:
+    return {"kind": "contacts", "file": SimpleUploadedFile("posted.csv", _contacts("NO-CODE"))}
+
+
+def _imported(w, kwargs):
+    """The job's contact (own's, or foreign's for a job of the outsider) was written."""
+    return Contact.objects.filter(full_name="Пётр Петров").exists()
+
+
 def _directors_job(w) -> dict:
     upload(w.director, "products", csv_bytes([["SKU", "Name"], ["X1", "X"]]), "director-only.csv")
     return {}
@@ -42,6 +56,15 @@ ROUTES = [
         hidden_from_list=lambda w: "director-only.csv",
     ),
     Route("imports:new", allowed=CONTACT_IMPORTERS, denied_status=lambda persona: 403),
+    Route(
+        "imports:new",
+        method="post",
+        data=_posted_file,
+        allowed=CONTACT_IMPORTERS,
+        ok_status=(302,),
+        denied_status=lambda persona: 403,
+        done=exists(ImportJob, original_name="posted.csv"),
+    ),
     Route(
         "imports:template",
         own=lambda w: {"kind": "contacts"},
@@ -75,6 +98,7 @@ ROUTES = [
         foreign=lambda w: _uploaded(w, _someone_else(w)),
         allowed=frozenset({"kam"}),
         ok_status=(302,),
+        done=_imported,
         denied_status=lambda persona: 404,
         extra={"foreign_for_director": True},
     ),

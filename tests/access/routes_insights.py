@@ -2,10 +2,11 @@
 director recomputes. A client's analytics card and API row are a 404 for anyone who cannot see
 the client."""
 
+from kam.insights.models import AnalyticsRun
 from kam.insights.services import recompute
 from tests.factories import make_sale
 
-from .matrix import DIRECTOR_ONLY, DOSSIER_READERS, EVERYONE, Route
+from .matrix import DIRECTOR_ONLY, DOSSIER_READERS, EVERYONE, Route, exists
 
 
 def _computed(world):
@@ -55,6 +56,7 @@ ROUTES = [
         method="post",
         ok_status=(302,),
         denied_status=lambda persona: 403,
+        done=exists(AnalyticsRun),
     ),
     Route("insights:client_card", own=_own, foreign=_foreign, allowed=DOSSIER_READERS),
     Route("api:analytics_client_list", own=_listed, api=True, hidden_from_list=_hidden),

@@ -1,7 +1,10 @@
 """Key-client list and profile: everyone reads the rows of the clients they may see; the director
 and KAMs rescore; the director edits the profile. The same in the API."""
 
-from .matrix import DIRECTOR_ONLY, DOSSIER_READERS, EVERYONE, Route
+from kam.keyprofile import services
+from kam.keyprofile.models import KeyProfile, ScoringRun
+
+from .matrix import DIRECTOR_ONLY, DOSSIER_READERS, EVERYONE, READ_ONLY, Route, exists
 
 RESCORERS = frozenset({"director", "kam", "outsider"})  # the outsider is another KAM
 JSON = "application/json"
@@ -35,38 +38,79 @@ def director_only(name, **kwargs):
     return Route(name, allowed=DIRECTOR_ONLY, denied_status=lambda p: 403, **kwargs)
 
 
+def _profiled(w):
+    """The default profile exists: its first reader would create it (a write on first read)."""
+    services.active_profile()
+    return {}
+
+
+def _scored(w):
+    """The latest scoring exists (its first reader would make it) so reading writes nothing."""
+    services.ensure_scored()
+    return {}
+
+
+#: A profile version of ``_criteria`` / ``_api_criteria`` was saved and is the active one.
+_saved = exists(KeyProfile, note="Revenue only", is_active=True)
+#: Someone asked for a scoring by hand (``_profiled`` does not score).
+_rescored = exists(ScoringRun, trigger="manual")
+
+
 ROUTES = [
-    Route("keyprofile:list", allowed=EVERYONE, hidden_from_list=hidden_client),
-    Route("keyprofile:export", allowed=EVERYONE),
+    Route("keyprofile:list", own=_scored, allowed=EVERYONE, hidden_from_list=hidden_client),
+    Route("keyprofile:export", own=_scored, allowed=EVERYONE),
     Route(
         "keyprofile:rescore",
+        own=_profiled,
         method="post",
         allowed=RESCORERS,
         ok_status=(302,),
         denied_status=lambda p: 403,
+        done=_rescored,
     ),
-    director_only("keyprofile:edit"),
-    director_only("keyprofile:edit", method="post", data=_criteria("preview")),
-    director_only("keyprofile:edit", method="post", data=_criteria("save"), ok_status=(302,)),
-    # --- API ------------------------------------------------------------------------------------
-    Route("api:keyprofile_active", api=True),
-    Route("api:keyprofile_versions", api=True),
+    director_only("keyprofile:edit", own=_profiled),
     director_only(
-        "api:keyprofile_preview", api=True, method="post", content_type=JSON, data=_api_criteria
+        "keyprofile:edit",
+        own=_profiled,
+        method="post",
+        data=_criteria("preview"),
+        done=READ_ONLY,
+    ),
+    director_only(
+        "keyprofile:edit",
+        own=_profiled,
+        method="post",
+        data=_criteria("save"),
+        ok_status=(302,),
+        done=_saved,
+    ),
+    # --- API ------------------------------------------------------------------------------------
+    Route("api:keyprofile_active", own=_profiled, api=True),
+    Route("api:keyprofile_versions", own=_profiled, api=True),
+    director_only(
+        "api:keyprofile_preview",
+        own=_profiled,
+        api=True,
+        method="post",
+        content_type=JSON,
+        data=_api_criteria,
+        done=READ_ONLY,
     ),
     director_only(
         "api:keyprofile_save",
+        own=_profiled,
         api=True,
         method="post",
         content_type=JSON,
         data=_api_criteria,
         ok_status=(201,),
+        done=_saved,
     ),
-    Route("api:score_list", api=True, hidden_from_list=hidden_client),
+    Route("api:score_list", own=_scored, api=True, hidden_from_list=hidden_client),
     Route(
         "api:score_run_latest",
         api=True,
-        own=lambda w: _scored(w),
+        own=_scored,
     ),
     Route(
         "api:client_score_history",
@@ -78,18 +122,12 @@ ROUTES = [
     Route(
         "api:score_rescore",
         api=True,
+        own=_profiled,
         method="post",
         content_type=JSON,
         allowed=RESCORERS,
         ok_status=(201,),
         denied_status=lambda p: 403,
+        done=_rescored,
     ),
 ]
-
-
-def _scored(w):
-    """The latest scoring exists (made on first use) so the route answers 200."""
-    from kam.keyprofile.services import ensure_scored
-
-    ensure_scored()
-    return {}

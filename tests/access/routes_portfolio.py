@@ -1,4 +1,16 @@
+from kam.clients.models import Client
+
 from .matrix import DIRECTOR_ONLY, Route
+
+
+def reassigned(kwarg):
+    """``done``: the client now belongs to the outsider, as the posted data asks."""
+
+    def done(w, kwargs):
+        return Client.objects.get(pk=kwargs[kwarg]).owner_id == w.outsider.pk
+
+    return done
+
 
 JSON = "application/json"
 
@@ -29,6 +41,7 @@ ROUTES = [
         method="post",
         data=lambda w: {"owner": w.outsider.pk, "reason": "Rebalancing the load"},
         ok_status=(302,),
+        done=reassigned("pk"),
     ),
     # The same rows as the page; CSV so the matrix can look for the hidden name.
     Route("portfolio:export", data=lambda w: {"format": "csv"}, hidden_from_list=hidden_key_client),
@@ -44,6 +57,7 @@ ROUTES = [
         foreign=lambda w: {"client_id": w.foreign.pk},
         data=lambda w: {"owner": w.outsider.pk, "reason": "Rebalancing the load"},
         allowed=DIRECTOR_ONLY,
+        done=reassigned("client_id"),
         # Those who see the client get 403; the outsider does not see it: 404.
     ),
 ]

@@ -1,8 +1,10 @@
 from decimal import Decimal
 
-from kam.potential.models import ClientPotential
+from kam.potential.forms import PotentialForm
+from kam.potential.models import ClientPotential, ClientStrategy
 
-from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
+from ..forms import form_data
+from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route, field_is, gone
 
 JSON = "application/json"
 
@@ -16,12 +18,14 @@ def foreign(w):
 
 
 def potential(client):
-    return ClientPotential.objects.create(
-        client=client, year=2026, total_demand=Decimal("1000"), basis="b", achievable_share=50
-    )
+    return ClientPotential.objects.get_or_create(
+        client=client,
+        year=2026,
+        defaults={"total_demand": Decimal("1000"), "basis": "b", "achievable_share": 50},
+    )[0]
 
 
-def editor(name, own_kwargs, foreign_kwargs, method="get"):
+def editor(name, own_kwargs, foreign_kwargs, method="get", **extra):
     return Route(
         name,
         own=own_kwargs,
@@ -29,7 +33,41 @@ def editor(name, own_kwargs, foreign_kwargs, method="get"):
         allowed=DOSSIER_EDITORS,
         method=method,
         ok_status=(200,) if method == "get" else (302,),
+        **extra,
     )
+
+
+def potential_posted(kwarg):
+    """``done``: the client (URL's ``kwarg``) has the 2027 estimate of ``potential_data``."""
+
+    def done(w, kwargs):
+        return ClientPotential.objects.filter(
+            client_id=kwargs[kwarg], year=2027, total_demand=Decimal("500")
+        ).exists()
+
+    return done
+
+
+def strategy_posted(kwarg):
+    def done(w, kwargs):
+        return ClientStrategy.objects.filter(client_id=kwargs[kwarg], strategy="Expand").exists()
+
+    return done
+
+
+def potential_edit_data(w):
+    """The form of the estimate the URL names, with a new basis."""
+    return form_data(PotentialForm(instance=ClientPotential.objects.get(pk=w.potential_pk)))
+
+
+def own_potential(w):
+    w.potential_pk = potential(w.own).pk
+    return {"pk": w.potential_pk}
+
+
+def foreign_potential(w):
+    w.potential_pk = potential(w.foreign).pk
+    return {"pk": w.potential_pk}
 
 
 def strategy_data(w):
@@ -73,10 +111,19 @@ ROUTES = [
         lambda w: {"pk": potential(w.foreign).pk},
     ),
     editor(
+        "potential:edit",
+        own_potential,
+        foreign_potential,
+        method="post",
+        data=lambda w: potential_edit_data(w) | {"basis": "Posted basis"},
+        done=field_is(ClientPotential, "pk", "basis", "Posted basis"),
+    ),
+    editor(
         "potential:delete",
         lambda w: {"pk": potential(w.own).pk},
         lambda w: {"pk": potential(w.foreign).pk},
         method="post",
+        done=gone(ClientPotential),
     ),
     # Writes by POST: the member reads the tab but gets 403; the outsider 404.
     Route(
@@ -87,6 +134,7 @@ ROUTES = [
         method="post",
         data=potential_data,
         ok_status=(302,),
+        done=potential_posted("pk"),
     ),
     Route(
         "potential:strategy_edit",
@@ -96,6 +144,7 @@ ROUTES = [
         method="post",
         data=strategy_data,
         ok_status=(302,),
+        done=strategy_posted("pk"),
     ),
     # --- JSON API (bearer token) -------------------------------------------------------------
     api_route("api:potential_list", DOSSIER_READERS),
@@ -105,6 +154,7 @@ ROUTES = [
         method="post",
         data=potential_data,
         ok_status=(201,),
+        done=potential_posted("client_id"),
     ),
     api_route(
         "api:potential_detail",
@@ -119,8 +169,15 @@ ROUTES = [
         own=lambda w: {"potential_id": potential(w.own).pk},
         foreign=lambda w: {"potential_id": potential(w.foreign).pk},
         data=lambda w: {"achievable_share": "30"},
+        done=field_is(ClientPotential, "potential_id", "achievable_share", Decimal("30")),
     ),
     api_route("api:client_whitespace", DOSSIER_READERS),
     api_route("api:strategy_detail", DOSSIER_READERS),
-    api_route("api:strategy_update", DOSSIER_EDITORS, method="put", data=strategy_data),
+    api_route(
+        "api:strategy_update",
+        DOSSIER_EDITORS,
+        method="put",
+        data=strategy_data,
+        done=strategy_posted("client_id"),
+    ),
 ]

@@ -1,3 +1,6 @@
+from kam.clients.models import Client
+from kam.qualification.models import KeyDecision, Qualification
+
 from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route
 
 JSON = "application/json"
@@ -14,7 +17,7 @@ def foreign(w):
     return {"pk": w.foreign.pk}
 
 
-def post(name, allowed, data):
+def post(name, allowed, data, done):
     return Route(
         name,
         own=own,
@@ -23,10 +26,23 @@ def post(name, allowed, data):
         method="post",
         data=data,
         ok_status=(302,),
+        done=lambda w, kwargs: done(kwargs["pk"]),
     )
 
 
-def api_route(name, allowed, method="get", data=lambda w: {}, ok_status=(200,)):
+def need_confirmed(client_id) -> bool:
+    return Qualification.objects.filter(client_id=client_id, need_status="confirmed").exists()
+
+
+def reviewed(client_id) -> bool:
+    return KeyDecision.objects.filter(client_id=client_id, reason="Review").exists()
+
+
+def an_expert(client_id) -> bool:
+    return Client.objects.get(pk=client_id).client_type == "expert"
+
+
+def api_route(name, allowed, method="get", data=lambda w: {}, ok_status=(200,), done=None):
     """A JSON API route (bearer token) on ``own`` / ``foreign``: a persona that sees the client
     but may not act gets 403, the outsider 404."""
     return Route(
@@ -39,6 +55,7 @@ def api_route(name, allowed, method="get", data=lambda w: {}, ok_status=(200,)):
         content_type=None if method == "get" else JSON,
         data=data,
         ok_status=ok_status,
+        done=done and (lambda w, kwargs: done(kwargs["client_id"])),
     )
 
 
@@ -82,18 +99,26 @@ ROUTES = [
             "solvency_status": "unknown",
             "authority_status": "unknown",
         },
+        need_confirmed,
     ),
     Route("qualification:decide", own=own, foreign=foreign, allowed=DECIDERS),
-    post("qualification:decide", DECIDERS, lambda w: {"is_key": "0", "reason": "Review"}),
+    post("qualification:decide", DECIDERS, lambda w: {"is_key": "0", "reason": "Review"}, reviewed),
     Route("qualification:type", own=own, foreign=foreign, allowed=DECIDERS),
     post(
         "qualification:type",
         DECIDERS,
         lambda w: {"client_type": "expert", "reason": "Demanding on quality"},
+        an_expert,
     ),
     # --- JSON API (bearer token) -------------------------------------------------------------
     api_route("api:qualification_detail", DOSSIER_READERS),
-    api_route("api:qualification_update", DOSSIER_EDITORS, method="put", data=qualification_data),
+    api_route(
+        "api:qualification_update",
+        DOSSIER_EDITORS,
+        method="put",
+        data=qualification_data,
+        done=need_confirmed,
+    ),
     api_route("api:key_decision_list", DOSSIER_READERS),
     api_route(
         "api:key_decision_create",
@@ -101,11 +126,13 @@ ROUTES = [
         method="post",
         data=lambda w: {"is_key": False, "reason": "Review"},
         ok_status=(201,),
+        done=reviewed,
     ),
     api_route(
         "api:client_type_confirm",
         DECIDERS,
         method="post",
         data=lambda w: {"client_type": "expert", "reason": "Demanding on quality"},
+        done=an_expert,
     ),
 ]
