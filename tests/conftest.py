@@ -1,11 +1,34 @@
+import datetime as dt
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
+from time_machine import travel
 
 from kam.core.models import Role
 
+from .clock import TODAY, run_start
 from .factories import add_member, make_client, make_contact, make_product, make_user
+
+
+def pytest_configure(config):
+    start = run_start()
+    if start is not None:  # before collection, so that imports see it too
+        travel(start, tick=True).start()
+
+
+@pytest.fixture
+def clock(time_machine) -> dt.date:
+    """Move the clock to noon of :data:`TODAY` in the company's time zone (it keeps ticking).
+
+    For tests whose dates must agree with the code's "today" (this year's potential, the last
+    24 months): without it they would fail when run across New Year or years later.
+    """
+    zone = ZoneInfo(settings.TIME_ZONE)
+    time_machine.move_to(dt.datetime.combine(TODAY, dt.time(12), tzinfo=zone))
+    return TODAY
 
 
 @pytest.fixture(autouse=True)

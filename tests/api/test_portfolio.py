@@ -11,13 +11,14 @@ from django.utils import timezone
 from kam.clients.models import ClientType
 from kam.core.models import Role, User
 from kam.insights.models import ClientAnalytics
+from tests.clock import TODAY
 from tests.factories import make_client, make_potential, make_sale, make_scoring, make_user
 
 from .conftest import fields
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
-YEAR = timezone.localdate().year
+YEAR = TODAY.year
 
 
 def estimate(client, demand, share, year=YEAR):

@@ -3,15 +3,18 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from kam.core.models import Role
 from kam.portfolio import services
 
+from ..clock import TODAY
 from ..factories import make_client, make_potential, make_sale, make_user
 
-YEAR = timezone.localdate().year
+pytestmark = pytest.mark.usefixtures("clock")
+
+YEAR = TODAY.year
 
 
 def estimate(client, demand, share, year=YEAR):

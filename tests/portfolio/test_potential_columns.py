@@ -9,13 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from kam.portfolio import services
 
+from ..clock import TODAY
 from ..factories import make_client, make_potential, make_sale
 
-YEAR = timezone.localdate().year
+pytestmark = pytest.mark.usefixtures("clock")
+
+YEAR = TODAY.year
 
 
 def estimate(client, demand, share, year=YEAR):
