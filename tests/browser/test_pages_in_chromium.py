@@ -1,6 +1,9 @@
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from kam.clients.models import Contact
 
@@ -45,11 +48,54 @@ def test_the_org_chart_is_drawn_on_the_contacts_tab(world, log_in):
     page.screenshot(path="var/screenshots/org-chart.png", full_page=True)
 
 
-def test_the_purchase_chart_is_drawn(world, log_in):
-    make_sale(world.own, make_product())
+def test_the_purchase_chart_draws_each_months_amount_and_margin(world, log_in):
+    today = timezone.localdate()
+
+    def month(back: int) -> dt.date:
+        """The first day of the month ``back`` months before this one."""
+        index = today.year * 12 + today.month - 1 - back
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    product = make_product()
+    sales = [
+        (world.own, month(0), "250.00", "150.00"),
+        (world.own, month(5) + dt.timedelta(days=9), "1000.00", "600.00"),
+        (world.own, month(5) + dt.timedelta(days=19), "500.00", "300.00"),
+        (world.own, month(24), "999.00", "1.00"),  # 25 months ago: outside the chart
+        (world.foreign, month(1), "777.00", "7.00"),  # someone else's client
+    ]
+    for client, day, amount, cost in sales:
+        make_sale(client, product, date=day, amount=Decimal(amount), cost=Decimal(cost))
+
     page = log_in("kam")
     page.goto(f"/clients/{world.own.pk}/purchases/")
     page.wait_for_selector("#purchase-chart[data-rendered='1'] canvas")
+    drawn = page.evaluate(
+        """() => {
+            const option = echarts.getInstanceByDom(document.getElementById('purchase-chart'))
+                .getOption();
+            return {months: option.xAxis[0].data, amount: option.series[0].data,
+                    margin: option.series[1].data};
+        }"""
+    )
+
+    months = [f"{month(back):%Y-%m}" for back in range(23, -1, -1)]
+    assert drawn["months"] == months
+    five_ago, this = f"{month(5):%Y-%m}", f"{month(0):%Y-%m}"
+    assert dict(zip(months, drawn["amount"], strict=True)) == dict.fromkeys(months, 0) | {
+        five_ago: 1500,
+        this: 250,
+    }
+    # A month without sales has no cost, so no margin: the line has a gap there.
+    assert dict(zip(months, drawn["margin"], strict=True)) == dict.fromkeys(months) | {
+        five_ago: 600,
+        this: 100,
+    }
+    assert "Total: 1,750" in page.locator(".card-body").first.inner_text()
+    box = page.locator("#purchase-chart canvas").first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    Path("var/screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path="var/screenshots/purchase-chart.png", full_page=True)
 
 
 def test_switching_to_russian_translates_the_page(world, log_in):

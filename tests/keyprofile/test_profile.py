@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from kam.analytics import scoring
 from kam.keyprofile import services
 from kam.keyprofile.models import KeyProfile
 from kam.keyprofile.services import CriterionSpec
@@ -20,14 +19,30 @@ def sell(client, product, amount, cost, day=dt.date(2025, 3, 31)):
     make_sale(client, product, amount=Decimal(amount), cost=Decimal(cost), date=day)
 
 
-def test_default_profile_is_created_once_with_engine_weights():
+#: The default profile as docs/keyprofile.md publishes it (R1, R4); the engine's criteria carry
+#: the engine's published defaults (docs/analytics.md: revenue 20 %, margin 20 %, growth 15 %,
+#: tenure 10 %, regularity 10 %, potential 10 %, strategic 5 %); purchase days are 5 % here.
+PUBLISHED_DEFAULT_PROFILE = {
+    "revenue": 0.20,
+    "margin": 0.20,
+    "growth": 0.15,
+    "regularity": 0.10,
+    "payment_discipline": 0.05,
+    "tenure": 0.10,
+    "frequency": 0.05,
+    "potential": 0.10,
+    "industry_leader": 0.05,
+}
+
+
+def test_default_profile_is_created_once_with_the_published_weights():
     profile = services.active_profile()
     assert services.active_profile() == profile
-    weights = {c.metric: float(c.weight) for c in profile.criteria.all()}
-    assert weights == services.DEFAULT_PROFILE
-    assert sum(weights.values()) == pytest.approx(1.0)
-    assert weights["potential"] == scoring.DEFAULT_WEIGHTS["potential"]  # R1: potential counts
     assert KeyProfile.objects.count() == 1
+    weights = {c.metric: float(c.weight) for c in profile.criteria.all()}
+    assert weights == PUBLISHED_DEFAULT_PROFILE
+    assert {c.normalisation for c in profile.criteria.all()} == {"minmax"}
+    assert all(c.min_value is None for c in profile.criteria.all())
 
 
 def test_edit_creates_a_new_version_and_keeps_the_old(world):

@@ -67,28 +67,63 @@ def test_criteria_without_data_are_dropped():
     assert by_client(result)[2].score == pytest.approx(100.0)
 
 
-def test_all_minmax_profile_matches_the_engine():
-    """The profile configures the engine's scoring; it is not a second scoring."""
-    rows = []
-    for client, amounts in {1: [100, 120, 90], 2: [500, 10, 700], 3: [40, 40, 40]}.items():
-        for month, amount in enumerate(amounts, start=1):
-            rows.append((client, dt.date(2025, month * 3, 10), float(amount), amount * 0.6))
+def test_an_all_minmax_profile_scores_as_the_engine_does_by_hand():
+    """The profile configures the engine's scoring; it is not a second scoring. Both are checked
+    against scores worked out by hand.
+
+    As of 31.12.2025 the window is 2025; the year before is 2024. Cost is 60 % of the amount,
+    so margin is 40 % of revenue and scales like it.
+
+    ======  ========  ===========  ===================  ============
+    client  2024      2025         growth               purchase days
+    ======  ========  ===========  ===================  ============
+    1       200       100+120+90   310/200 − 1 = 0.55   3
+    2       1100      500+10+700   1210/1100 − 1 = 0.1  2 (two lines on 10.03)
+    3       —         4 × 40       none before: cap 1   4
+    ======  ========  ===========  ===================  ============
+
+    Min–max: revenue (and margin) 310, 1210, 160 → 1/7, 1, 0; growth → 0.5, 0, 1; days → 0.5,
+    0, 1. Weights 0.2, 0.2, 0.15, 0.1 rescale by 1/0.65. Score = 100/0.65 × Σ weight × value:
+    client 1: (0.4/7 + 0.125)/0.65 × 100 = 2550/91; client 2: 40/0.65 = 800/13;
+    client 3: 25/0.65 = 500/13.
+    """
+    lines = {
+        1: [("2024-05-10", 200), ("2025-03-10", 100), ("2025-06-10", 120), ("2025-09-10", 90)],
+        2: [("2024-05-10", 1100), ("2025-03-10", 500), ("2025-03-10", 10), ("2025-09-10", 700)],
+        3: [("2025-03-10", 40), ("2025-06-10", 40), ("2025-09-10", 40), ("2025-12-10", 40)],
+    }
+    rows = [
+        (client, dt.date.fromisoformat(day), float(amount), amount * 0.6)
+        for client, sales in lines.items()
+        for day, amount in sales
+    ]
     tx = pl.DataFrame(rows, schema=[s.CLIENT, s.DATE, s.AMOUNT, s.COST], orient="row")
-    config = AnalysisConfig(as_of=dt.date(2025, 12, 31))
+    as_of = dt.date(2025, 12, 31)
     weights = {"revenue": 0.2, "margin": 0.2, "growth": 0.15, "frequency": 0.1}
+    expected = {1: 2550 / 91, 2: 800 / 13, 3: 500 / 13}
+
     engine = scoring.score_clients(
         tx,
         AnalysisConfig(
-            as_of=config.as_of,
-            scoring_weights=weights | {k: 0.0 for k in scoring.DEFAULT_WEIGHTS if k not in weights},
+            as_of=as_of,
+            scoring_weights={k: weights.get(k, 0.0) for k in scoring.DEFAULT_WEIGHTS},
         ),
     )
+    assert dict(zip(engine[s.CLIENT], engine[s.SCORE], strict=True)) == pytest.approx(expected)
+
     ours = score(
-        scoring.client_metrics(tx, config),
+        scoring.client_metrics(tx, AnalysisConfig(as_of=as_of)),
         [CriterionSpec(m, w) for m, w in weights.items()],
     )
-    expected = dict(zip(engine[s.CLIENT], engine[s.SCORE], strict=True))
     assert {r.client_id: r.score for r in ours.rows} == pytest.approx(expected)
+    assert by_client(ours)[1].contributions == pytest.approx(
+        {
+            "revenue": 20 / 0.65 / 7,
+            "margin": 20 / 0.65 / 7,
+            "growth": 7.5 / 0.65,
+            "frequency": 5 / 0.65,
+        }
+    )
 
 
 def test_decimal_free_thresholds_compare_floats():
