@@ -55,7 +55,7 @@ MUTANTS = [
         "access.q.owner",
         ACCESS,
         'Q(**{f"{prefix}owner": user})\n',
-        'Q(pk__in=[])\n',
+        "Q(pk__in=[])\n",
         "client_access_q: drop the owner-KAM branch",
     ),
     Mutant(
@@ -207,16 +207,16 @@ MUTANTS = [
     Mutant(
         "access.portfolio.editable",
         "kam/portfolio/services.py",
-        "client.owner_id == user.pk or client.assistant_id == user.pk or client.owner_id in assisted",
-        "client.owner_id == user.pk or client.owner_id in assisted",
+        "client.owner_id == user.pk or client.assistant_id == user.pk or client.owner_id in",
+        "client.owner_id == user.pk or client.owner_id in",
         "portfolio editable_test: the client's direct assistant loses the add-potential link",
-        ("tests/portfolio", "tests/api/test_portfolio.py", MATRIX),
+        (MATRIX, "tests/core/test_access_rule.py"),
     ),
     Mutant(
         "access.admin.staff",
         "kam/core/admin.py",
-        "return request.user.is_active and request.user.is_authenticated and request.user.is_director",
-        "return request.user.is_active and request.user.is_staff",
+        "request.user.is_authenticated and request.user.is_director",
+        "request.user.is_authenticated and request.user.is_staff",
         "admin: staff flag instead of the director role",
         ("tests/core/test_admin_and_language.py",),
     ),
@@ -227,6 +227,32 @@ MUTANTS = [
         "return user.is_director or user.role == Role.KAM",
         "contacts import: assistants may no longer import contacts",
         (MATRIX, "tests/imports"),
+    ),
+    # --- what the matrix's effect checks add: a status alone would not see these ----------------
+    Mutant(
+        "matrix.effect.contact-update",
+        "kam/clients/services.py",
+        "    _check_edit(by, contact.client)\n    assign_fields(contact, fields, CONTACT_FIELDS)\n"
+        "    _check_contact_links(contact)\n    save_audited(contact, by=by, reason=reason)\n",
+        "    _check_edit(by, contact.client)\n    assign_fields(contact, fields, CONTACT_FIELDS)\n"
+        "    _check_contact_links(contact)\n",
+        "contact_update answers success but saves nothing",
+    ),
+    Mutant(
+        "matrix.effect.client-patch",
+        "kam/clients/api.py",
+        "    client = services.client_update(by=user, client=client, **data)\n",
+        "",
+        "PATCH /api/clients/{id} answers 200 but changes nothing",
+    ),
+    Mutant(
+        "matrix.unchanged.recompute",
+        "kam/insights/views.py",
+        "    if not request.user.is_director:\n        raise PermissionDenied\n"
+        "    recompute_task.enqueue(request.user.pk)\n",
+        "    recompute_task.enqueue(request.user.pk)\n"
+        "    if not request.user.is_director:\n        raise PermissionDenied\n",
+        "recompute runs before the refusal: the 403 is right, the database is not",
     ),
     # --- services ------------------------------------------------------------------------------
     Mutant(
@@ -321,7 +347,8 @@ MUTANTS = [
     Mutant(
         "imports.decimal-precision",
         "kam/imports/values.py",
-        "            .when(pl.col(\"fraction\") > places)\n            .then(_message(too_precise))\n",
+        '            .when(pl.col("fraction") > places)\n'
+        "            .then(_message(too_precise))\n",
         "",
         "decimal cells: too many decimal places are silently rounded",
         ("tests/imports",),
@@ -428,7 +455,7 @@ def pytest_run(tests: tuple[str, ...]) -> tuple[bool, str]:
         return False, ""
     for line in result.stdout.splitlines():
         if line.startswith(("FAILED ", "ERROR ")):
-            return True, line.split(" - ")[0]
+            return True, line.split(" - ")[0].split(" ", 1)[1]
     return True, f"pytest exit {result.returncode}"
 
 
