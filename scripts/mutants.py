@@ -3,6 +3,7 @@
     .venv/bin/python scripts/mutants.py                # all, a Markdown table on stdout
     .venv/bin/python scripts/mutants.py access         # those whose id starts with "access"
     .venv/bin/python scripts/mutants.py --check        # only check that every mutation applies
+    .venv/bin/python scripts/mutants.py access.edit --tests=tests/core   # other tests than listed
 
 Each mutant replaces one exact text (it must occur once) in one file, runs the named tests with
 ``-x`` and puts the file back, whatever happens. "caught" names the first failing test. A mutant
@@ -454,13 +455,14 @@ def pytest_run(tests: tuple[str, ...]) -> tuple[bool, str]:
     if result.returncode == 0:
         return False, ""
     for line in result.stdout.splitlines():
-        if line.startswith(("FAILED ", "ERROR ")):
+        if line.startswith(("FAILED tests/", "ERROR tests/")):  # not a captured log's ERROR
             return True, line.split(" - ")[0].split(" ", 1)[1]
     return True, f"pytest exit {result.returncode}"
 
 
 def main(argv: list[str]) -> int:
     check_only = "--check" in argv
+    override = tuple(a.split("=", 1)[1].split(",") for a in argv if a.startswith("--tests="))
     prefixes = [a for a in argv if not a.startswith("--")]
     chosen = [m for m in MUTANTS if not prefixes or m.id.startswith(tuple(prefixes))]
     dirty = subprocess.run(["git", "status", "--porcelain", "kam"], cwd=ROOT, capture_output=True)
@@ -479,7 +481,7 @@ def main(argv: list[str]) -> int:
         else:
             try:
                 path.write_text(original.replace(mutant.old, mutant.new))
-                caught, by = pytest_run(mutant.tests)
+                caught, by = pytest_run(override[0] if override else mutant.tests)
             finally:
                 path.write_text(original)
             result = f"caught by `{by}`" if caught else "**survived**"

@@ -5,7 +5,7 @@ import pytest
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.scoring import score_clients
+from kam.analytics.scoring import client_metrics, score_clients
 
 from .helpers import d, monthly, tx
 
@@ -49,6 +49,16 @@ def test_a_constant_criterion_normalises_to_one_half() -> None:
     config = dataclasses.replace(CONFIG, scoring_weights=weights)
     out = score_clients(_frame(), config)  # every client has CV 0 → regularity 1 for all
     assert out[s.SCORE].to_list() == pytest.approx([50.0, 50.0, 50.0])
+
+
+def test_growth_is_year_on_year_and_capped_at_plus_100_percent() -> None:
+    rows = monthly("up", "2023-01", [10] * 12 + [50] * 12)  # 120 → 600: +400 %, capped at +100 %
+    rows += monthly("half", "2023-01", [10] * 12 + [15] * 12)  # 120 → 180: +50 %
+    rows += monthly("down", "2023-01", [40] * 12 + [10] * 12)  # 480 → 120: −75 %
+    rows += monthly("new", "2024-01", [5] * 12)  # nothing the year before: the cap
+    metrics = client_metrics(tx(rows), CONFIG)
+    growth = dict(zip(metrics[s.CLIENT], metrics["growth"], strict=True))
+    assert growth == pytest.approx({"up": 1.0, "half": 0.5, "down": -0.75, "new": 1.0})
 
 
 def test_breadwinner_needs_ten_percent_of_margin_and_a_year_of_tenure() -> None:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kam.clients.completeness import completeness_for
 from kam.clients.models import Client, CompetitorPresence
+from kam.portfolio import services as portfolio_services
 from kam.potential import selectors, services
 from kam.potential.models import ClientPotential, ClientStrategy
 
@@ -93,6 +94,17 @@ def test_members_and_outsiders_cannot_write(world):
 
 
 # --- share of wallet and gap ---------------------------------------------------------------
+
+
+def test_half_a_cent_rounds_up_in_the_potential_and_both_shares_of_wallet(world):
+    """0.10 × 25 % = 0.025 → 0.03; 1 of 800 = 0.125 % → 0.13 % (half up, as accountants round;
+    banker's rounding would give 0.02 and 0.12)."""
+    make_sale(world.own, make_product(), date=dt.date(2026, 4, 1), amount=Decimal("1.00"))
+    tiny = save(world, year=2025, total_demand=Decimal("0.10"), achievable_share=Decimal("25"))
+    assert tiny.potential_revenue == Decimal("0.03")
+    estimate = save(world, year=2026, total_demand=Decimal("800"))
+    assert estimate.share_of_wallet == Decimal("0.13")
+    assert portfolio_services.share_percent(Decimal("1"), Decimal("800")) == Decimal("0.13")
 
 
 def test_share_of_wallet_and_gap_against_the_years_sales_lines(world):
