@@ -1,6 +1,6 @@
-"""The project's URLs plus two a careless change could add: one without a name, and one reusing
-an existing name. test_the_guard_sees_unnamed_and_name_sharing_patterns checks the guard sees
-both."""
+"""The project's URLs plus three a careless change could add: one without a name, one reusing an
+existing name, and one that an earlier pattern shadows.
+test_the_guard_sees_unnamed_name_sharing_and_shadowed_patterns checks the guard sees them all."""
 
 from django.urls import path
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *project_patterns,
     path("stray/unnamed/", views.token_list),
     path("stray/named-twice/", views.token_list, name="tokens"),
+    path("accounts/login/", views.home, name="shadowed"),
 ]
