@@ -1,6 +1,5 @@
-from django.conf import settings
-
 from axes.models import AccessAttempt
+from django.conf import settings
 
 from kam.core.models import ApiToken, LoginUnlock, User
 
