@@ -88,8 +88,22 @@ def team_candidate(w):
     return w.candidate
 
 
-def posted_team_member(w, kwargs):
-    return TeamMembership.objects.filter(client_id=kwargs["pk"], user=team_candidate(w)).exists()
+def added(model, **lookup):
+    """``done``: the client the URL names has a record like this."""
+
+    def done(w, kwargs):
+        values = {k: v(w) if callable(v) else v for k, v in lookup.items()}
+        return model.objects.filter(client_id=kwargs["pk"], **values).exists()
+
+    return done
+
+
+def own_contact(w):
+    return {"pk": w.own_contact.pk}
+
+
+def foreign_contact(w):
+    return {"pk": w.foreign_contact.pk}
 
 
 ROUTES = [
@@ -120,27 +134,25 @@ ROUTES = [
         "clients:contact_create",
         own,
         foreign,
-        lambda w, kwargs: Contact.objects.filter(
-            client_id=kwargs["pk"], full_name="Posted Person"
-        ).exists(),
+        added(Contact, full_name="Posted Person"),
         contact_data,
     ),
     editor_get(
         "clients:contact_edit",
-        lambda w: {"pk": w.own_contact.pk},
-        lambda w: {"pk": w.foreign_contact.pk},
+        own_contact,
+        foreign_contact,
     ),
     editor_post(
         "clients:contact_edit",
-        lambda w: {"pk": w.own_contact.pk},
-        lambda w: {"pk": w.foreign_contact.pk},
+        own_contact,
+        foreign_contact,
         field_is(Contact, "pk", "position", "CFO"),
         contact_edit_data,
     ),
     editor_post(
         "clients:contact_delete",
-        lambda w: {"pk": w.own_contact.pk},
-        lambda w: {"pk": w.foreign_contact.pk},
+        own_contact,
+        foreign_contact,
         gone(Contact),
     ),
     editor_get("clients:presence_create", own, foreign),
@@ -148,9 +160,7 @@ ROUTES = [
         "clients:presence_create",
         own,
         foreign,
-        lambda w, kwargs: CompetitorPresence.objects.filter(
-            client_id=kwargs["pk"], competitor__name="Posted Rival"
-        ).exists(),
+        added(CompetitorPresence, competitor__name="Posted Rival"),
         lambda w: {"new_competitor": "Posted Rival", "strength": "3"},
     ),
     editor_get(
@@ -180,9 +190,7 @@ ROUTES = [
         "clients:tender_create",
         own,
         foreign,
-        lambda w, kwargs: Tender.objects.filter(
-            client_id=kwargs["pk"], subject="Posted tender"
-        ).exists(),
+        added(Tender, subject="Posted tender"),
         lambda w: {"date": "2025-04-01", "subject": "Posted tender", "result": "pending"},
     ),
     editor_get(
@@ -213,7 +221,7 @@ ROUTES = [
         "clients:team_add",
         own,
         foreign,
-        posted_team_member,
+        added(TeamMembership, user=team_candidate),
         lambda w: {"user": team_candidate(w).pk, "function": "logistics"},
     ),
     editor_post(
