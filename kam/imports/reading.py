@@ -1,17 +1,21 @@
 """Turn an uploaded file into a table of text cells, refusing hostile or unreadable files early.
 
 Everything is decided from the first bytes where possible (signatures, NUL bytes, encoding), so a
-100 MB blob of garbage is refused in milliseconds. XLSX archives are checked entry by entry
-(declared sizes, compression ratios, real decompressed bytes, DTDs) before a reader touches them.
+100 MB blob of garbage is refused in milliseconds. XLSX archives are checked entry by entry before
+a reader touches them: each part is inflated here, counting the bytes it really unpacks to, and a
+part that unpacks to more (or less) than its header declares is refused — the declared sizes are
+what an attacker writes, the inflated bytes are what a reader would have to hold.
 """
 
 import codecs
 import re
+import struct
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TypedDict
+from typing import BinaryIO, TypedDict
 
 import fastexcel
 import polars as pl
@@ -212,6 +216,10 @@ FIRST_CELL = re.compile(
 )
 BINARY_PARTS = ("xl/media/", "xl/embeddings/")  # images and OLE objects: never parsed as XML
 DTD = (b"<!DOCTYPE", b"<!ENTITY")
+INFLATE_CHUNK = 1024**2  # memory bound of the check: one chunk in, at most one chunk out
+LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature … file name length, extra field length
+LOCAL_SIGNATURE = b"PK\x03\x04"
+ZIP64_MARK = 0xFFFFFFFF  # a local size kept in the ZIP64 extra field instead
 
 
 def _check_workbook(path: Path) -> int:
@@ -224,11 +232,15 @@ def _check_workbook(path: Path) -> int:
     with archive:
         entries = archive.infolist()
         names = {entry.filename for entry in entries}
+        # Two parts under one name: which one a reader takes is up to the reader.
+        if len(names) != len(entries):
+            raise RefusedFile(not_workbook)
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise RefusedFile(not_workbook)
         bomb = _("The workbook unpacks to too much data; it looks like a zip bomb.")
         if len(entries) > XLSX_MAX_ENTRIES:
             raise RefusedFile(bomb)
+        # Declared sizes first (cheap); every part's real size is then proven equal to them.
         if sum(entry.file_size for entry in entries) > XLSX_MAX_UNCOMPRESSED:
             raise RefusedFile(bomb)
         for entry in entries:
@@ -236,8 +248,9 @@ def _check_workbook(path: Path) -> int:
             if entry.file_size > XLSX_RATIO_FROM and ratio > XLSX_MAX_RATIO:
                 raise RefusedFile(bomb)
         try:
-            for entry in entries:
-                _scan_part(archive, entry)
+            with path.open("rb") as raw:
+                for entry in entries:
+                    _inflate_part(raw, entry, bomb)
             sheet = _first_sheet(archive)
             with archive.open(sheet) as part:
                 found = FIRST_CELL.search(part.read(1024**2))
@@ -246,29 +259,73 @@ def _check_workbook(path: Path) -> int:
             KeyError,
             ElementTree.ParseError,
             OSError,
+            zlib.error,
+            struct.error,
             RuntimeError,  # an encrypted entry
             NotImplementedError,  # an exotic compression method
         ) as error:
-            # zipfile stops at the declared size and checks the CRC: lying headers end here.
             raise RefusedFile(not_workbook) from error
     return int(found.group(1)) if found else 1
 
 
-def _scan_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
-    """Read the part through (zipfile stops at the declared size, checks the CRC); no DTDs."""
-    if entry.filename.startswith(BINARY_PARTS):
-        return
-    tail = b""
-    with archive.open(entry) as part:
-        while chunk := part.read(1024**2):
-            if not tail and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                raise RefusedFile(_("The workbook's XML is in an unsupported encoding."))
-            window = tail + chunk
-            if any(marker in window for marker in DTD):
-                raise RefusedFile(
-                    _("The workbook contains XML entity declarations, which are not allowed.")
-                )
+def _inflate_part(raw: BinaryIO, entry: zipfile.ZipInfo, bomb: str) -> int:
+    """Inflate one part from its raw bytes, as a reader would, and return the bytes it unpacks to.
+
+    Stops as soon as the output passes the declared size (a lying header is a bomb, refused after
+    one chunk however large the real content) and keeps one chunk in memory at a time. XML parts
+    are scanned for DTDs on the way; images and OLE objects are only counted.
+    """
+    if entry.flag_bits & 0x1:
+        raise RuntimeError("encrypted")
+    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise NotImplementedError(entry.compress_type)
+    raw.seek(entry.header_offset)
+    header = LOCAL_HEADER.unpack(raw.read(LOCAL_HEADER.size))
+    signature, _version, flags, method, *_rest, name_length, extra_length = header
+    if signature != LOCAL_SIGNATURE or method != entry.compress_type:
+        raise zipfile.BadZipFile("local header")
+    local_sizes = (header[7], header[8])
+    trusted = not flags & 0x8 and ZIP64_MARK not in local_sizes  # else sizes live elsewhere
+    if trusted and local_sizes != (entry.compress_size, entry.file_size):
+        raise RefusedFile(bomb)  # the local header and the directory disagree on the sizes
+    raw.seek(name_length + extra_length, 1)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if method == zipfile.ZIP_DEFLATED else None
+    scan = not entry.filename.startswith(BINARY_PARTS)
+    left, produced, tail, crc = entry.compress_size, 0, None, 0
+    while left or (inflater and inflater.unconsumed_tail):
+        if inflater and inflater.unconsumed_tail:
+            chunk = inflater.decompress(inflater.unconsumed_tail, INFLATE_CHUNK)
+        else:
+            data = raw.read(min(left, INFLATE_CHUNK))
+            if not data:
+                raise zipfile.BadZipFile("truncated part")
+            left -= len(data)
+            chunk = inflater.decompress(data, INFLATE_CHUNK) if inflater else data
+        produced += len(chunk)
+        if produced > entry.file_size:
+            raise RefusedFile(bomb)
+        crc = zlib.crc32(chunk, crc)
+        if scan and chunk:
+            _scan_xml(chunk, tail)
             tail = chunk[-16:]
+    if inflater:
+        rest = inflater.flush()  # output zlib may still hold (bounded by its window)
+        produced, crc = produced + len(rest), zlib.crc32(rest, crc)
+    if (inflater and not inflater.eof) or produced != entry.file_size or crc != entry.CRC:
+        raise zipfile.BadZipFile("the part does not match its header")
+    return produced
+
+
+def _scan_xml(chunk: bytes, tail: bytes | None) -> None:
+    """No DTDs (entity expansion, external entities) and no UTF-16 in the workbook's XML;
+    ``tail`` is the end of the previous chunk (None for the first), so no marker hides across."""
+    if tail is None and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RefusedFile(_("The workbook's XML is in an unsupported encoding."))
+    window = (tail or b"") + chunk
+    if any(marker in window for marker in DTD):
+        raise RefusedFile(
+            _("The workbook contains XML entity declarations, which are not allowed.")
+        )
 
 
 def _first_sheet(archive: zipfile.ZipFile) -> str:
