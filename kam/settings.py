@@ -248,6 +248,11 @@ def env_norm(name: str, default: tuple[int, int]) -> tuple[int, int]:
 # How many key accounts one KAM should handle (R27): fewer is underloaded, more is overloaded.
 KAM_KEY_ACCOUNT_NORM = env_norm("KAM_KEY_ACCOUNT_NORM", (4, 10))
 
+# Background jobs: a worker beats every KAM_JOB_BEAT seconds; a job whose worker has not beaten
+# for KAM_JOB_STALE_AFTER seconds is marked interrupted (and its half-written import undone).
+KAM_JOB_BEAT = float(os.environ.get("KAM_JOB_BEAT", 5))
+KAM_JOB_STALE_AFTER = float(os.environ.get("KAM_JOB_STALE_AFTER", 120))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("KAM_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 import secrets
 
@@ -119,3 +120,34 @@ class LoginUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username or '*'}@{self.ip_address or '?'} {self.unlocked_at:%Y-%m-%d %H:%M}"
+
+
+class WorkerProcessQuerySet(models.QuerySet):
+    def alive(self, now=None):
+        """Workers that gave a sign of life within the staleness limit."""
+        limit = (now or timezone.now()) - dt.timedelta(seconds=settings.KAM_JOB_STALE_AFTER)
+        return self.filter(beat_at__gte=limit)
+
+
+class WorkerProcess(models.Model):
+    """A process running background jobs (a `kam worker`, or `kam import` on the command line).
+
+    It writes a heartbeat every few seconds; a job whose worker stopped beating is known to be
+    orphaned and is swept (kam.core.jobs). Rows of long-gone workers are pruned.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    beat_at = models.DateTimeField(_("last sign of life"), default=timezone.now)
+
+    objects = WorkerProcessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("worker process")
+        verbose_name_plural = _("worker processes")
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return self.name

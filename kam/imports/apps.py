@@ -6,3 +6,10 @@ class ImportsConfig(AppConfig):
     name = "kam.imports"
     label = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from kam.core.jobs import register
+
+        from .sweep import sweep
+
+        register(sweep)

@@ -1,6 +1,12 @@
 """The import engine: read the file, check every row, then write everything or nothing (R40).
 
 ``run_import`` is the task body and what the ``import_data`` command calls directly.
+
+Reading and checking write nothing. Writing holds the database's write lock only briefly: a
+kind prepares its changes first and writes them in one short transaction, or, for sales lines,
+in many short ones that readers cannot see until the last (kam.imports.staging). Every write
+transaction starts with the job's *fence*: the job must still be running under this process,
+or the sweeper has ended it (its worker was taken for dead) and this process stops writing.
 """
 
 import logging
@@ -11,14 +17,15 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from kam.core.jobs import current_worker
+
 from .columns import Mapping
 from .kinds import KINDS
-from .kinds.base import ERROR_SCHEMA, Context, Kind, no_errors
+from .kinds.base import ERROR_SCHEMA, Context, Counts, Kind, no_errors
 from .models import ImportJob, ImportKind, ImportPhase, ImportStatus
 from .reading import EXTRA, ROW, RefusedFile, Table, read_table
 
@@ -39,17 +46,16 @@ class Checked:
     total: int
 
 
+class JobLost(Exception):
+    """The job is no longer this process's to run: the sweeper marked it interrupted."""
+
+
 class Tracker:
-    """Progress to the command's callback, and to the job row in short writes of its own.
+    """Progress to the command's callback, and to the job row in short writes of its own, at
+    most once a second while reading and checking; while writing, the fence records it."""
 
-    The job row is updated at most once a second, and not at all while the import's
-    transaction is open: there the update would be invisible to the page, and on SQLite it
-    would wait for the very lock this import holds.
-    """
-
-    def __init__(self, job_id: int, callback: Callback | None = None):
-        self.job_id, self.callback = job_id, callback
-        self.in_transaction = False
+    def __init__(self, job_id: int, worker: str, callback: Callback | None = None):
+        self.job_id, self.worker, self.callback = job_id, worker, callback
         self.phase: str | None = None
         self.saved_at = 0.0
 
@@ -57,11 +63,23 @@ class Tracker:
         if self.callback:
             self.callback(phase, done, total)
         now = time.monotonic()
-        if self.in_transaction or (phase == self.phase and now - self.saved_at < 1):
+        if phase == self.phase and now - self.saved_at < 1:
             return
         self.phase, self.saved_at = phase, now
-        ImportJob.objects.filter(pk=self.job_id).update(
-            phase=phase, processed_rows=done, total_rows=total
+        self._mine().update(phase=phase, processed_rows=done, total_rows=total)
+
+    def fence(self, done: int, total: int) -> None:
+        """First statement of each write transaction: progress, and proof the job is ours."""
+        if self.callback:
+            self.callback(ImportPhase.WRITING, done, total)
+        if not self._mine().update(
+            phase=ImportPhase.WRITING, processed_rows=done, total_rows=total
+        ):
+            raise JobLost(self.job_id)
+
+    def _mine(self):
+        return ImportJob.objects.filter(
+            pk=self.job_id, status=ImportStatus.RUNNING, worker=self.worker
         )
 
 
@@ -125,22 +143,31 @@ def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
 
 def run_import(job_id: int, progress: Callback | None = None) -> ImportJob:
     """Run an uploaded or queued import to its end; a job already taken is left alone."""
+    worker = current_worker()
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportStatus.UPLOADED, ImportStatus.QUEUED]
-    ).update(status=ImportStatus.RUNNING, started_at=timezone.now(), phase=ImportPhase.READING)
+    ).update(
+        status=ImportStatus.RUNNING,
+        started_at=timezone.now(),
+        phase=ImportPhase.READING,
+        worker=worker,
+    )
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if not claimed:
         return job  # a retried or duplicated task must not import twice
     author = job.created_by
+    tracker = Tracker(job.pk, worker, progress)
     with translation.override(author.language or settings.LANGUAGE_CODE):
         try:
-            _run(job, Tracker(job.pk, progress))
+            _run(job, tracker)
+        except JobLost:
+            logger.warning("import %s was ended by the sweeper; stopped writing", job.pk)
         except RefusedFile as refusal:
-            _finish(job, ImportStatus.REFUSED, message=str(refusal))
+            _finish(tracker, ImportStatus.REFUSED, message=str(refusal))
         except Exception:
             logger.exception("import %s failed", job.pk)
             message = _("The import stopped on an unexpected error; nothing was saved.")
-            _finish(job, ImportStatus.FAILED, message=message)
+            _finish(tracker, ImportStatus.FAILED, message=message)
     job.refresh_from_db()
     return job
 
@@ -170,7 +197,7 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
         ) % {"count": bad_rows}
         kept = checked.errors.head(ERRORS_KEPT).select("row", "column", "value", "reason")
         _finish(
-            job,
+            tracker,
             ImportStatus.FAILED,
             message=message,
             error_count=checked.errors.height,
@@ -179,19 +206,21 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
         )
         return
     tracker(ImportPhase.WRITING, 0, checked.total)
-    tracker.in_transaction = True
-    checked.ctx.progress = lambda done, total: tracker(ImportPhase.WRITING, done, total)
-    with transaction.atomic():
-        counts = kind.write(checked.plan, checked.ctx)
-        # The outcome commits with the data: a job never says "imported" for rolled-back rows.
+
+    def finish(counts: Counts) -> None:
+        # Inside the last write transaction: a job never says "imported" for rolled-back rows.
         _finish(
-            job,
+            tracker,
             ImportStatus.SUCCEEDED,
             created_count=counts.created,
             updated_count=counts.updated,
             unchanged_count=counts.unchanged,
             **summary,
         )
+
+    ctx = checked.ctx
+    ctx.fence, ctx.finish, ctx.job_id, ctx.progress = tracker.fence, finish, job.pk, tracker
+    kind.write(checked.plan, ctx)
     if job.kind == ImportKind.SALES:
         _enqueue_recompute(job)
 
@@ -206,10 +235,9 @@ def _enqueue_recompute(job: ImportJob) -> None:
         logger.exception("could not recompute analytics after import %s", job.pk)
 
 
-def _finish(job: ImportJob, status: str, **fields) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status, phase="", finished_at=timezone.now(), **fields
-    )
+def _finish(tracker: Tracker, status: str, **fields) -> None:
+    """The job's outcome, if the job is still this process's (else the sweeper's word stands)."""
+    tracker._mine().update(status=status, phase="", finished_at=timezone.now(), **fields)
 
 
 def error_report(job: ImportJob) -> pl.DataFrame:

@@ -18,11 +18,21 @@ class ImportStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Imported")
     FAILED = "failed", _("Rejected: errors in rows")
     REFUSED = "refused", _("Refused: unreadable file")
+    INTERRUPTED = "interrupted", _("Interrupted: nothing saved")
+
+
+FINISHED = {
+    ImportStatus.SUCCEEDED,
+    ImportStatus.FAILED,
+    ImportStatus.REFUSED,
+    ImportStatus.INTERRUPTED,
+}
 
 
 class ImportPhase(models.TextChoices):
     READING = "reading", _("Reading the file")
     CHECKING = "checking", _("Checking rows")
+    WAITING = "waiting", _("Waiting for another sales import to finish")
     WRITING = "writing", _("Saving")
 
 
@@ -66,6 +76,17 @@ class ImportJob(models.Model):
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # The process running the job (kam.core.jobs): if it stops beating, the job is swept.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+    # The sales lines being written, while a sales import writes them (kam.imports.staging).
+    sales_batch = models.OneToOneField(
+        "sales.SalesBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="job",
+    )
 
     objects = ImportJobQuerySet.as_manager()
 
@@ -82,7 +103,16 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {ImportStatus.SUCCEEDED, ImportStatus.FAILED, ImportStatus.REFUSED}
+        return self.status in FINISHED
+
+    @property
+    def can_retry(self) -> bool:
+        """Interrupted, or stopped on an unexpected error, with nothing left half-written: the
+        same file can run again (its rows are checked again, with the author's rights then)."""
+        stopped = self.status == ImportStatus.INTERRUPTED or (
+            self.status == ImportStatus.FAILED and not self.error_count
+        )
+        return stopped and bool(self.file) and self.sales_batch_id is None
 
     @property
     def percent(self) -> int:

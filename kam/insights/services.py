@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import polars as pl
 from django.db import connection, transaction
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kam.analytics import schema as s
@@ -39,19 +41,17 @@ _TX_SCHEMA = {s.CLIENT: pl.Int64, s.DATE: pl.Date, s.AMOUNT: pl.Float64, s.COST:
 def read_sales() -> pl.DataFrame:
     """Every sales line as ``client_id, date, amount, cost``, fetched in chunks of plain tuples.
 
-    A raw cursor, not model instances: one row costs a tuple, and memory stays bounded by the
-    chunk until Polars holds the columns. Amounts are cast to floats in SQL (no ``Decimal``s).
+    A raw cursor over the ORM's query (so the lines are exactly those readers see), not model
+    instances: one row costs a tuple, and memory stays bounded by the chunk until Polars holds
+    the columns. Amounts are cast to floats in SQL (no ``Decimal``s).
     """
-    table = SalesLine._meta.db_table
-    quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {quote('client_id')}, {quote('date')}, "
-        f"CAST({quote('amount')} AS DOUBLE PRECISION), CAST({quote('cost')} AS DOUBLE PRECISION) "
-        f"FROM {quote(table)}"
+    lines = SalesLine.objects.order_by().values_list(
+        "client_id", "date", Cast("amount", FloatField()), Cast("cost", FloatField())
     )
+    sql, params = lines.query.sql_with_params()
     frames = []
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(FETCH_CHUNK):
             date_type = pl.String if isinstance(rows[0][1], str) else pl.Date
             chunk = pl.DataFrame(rows, schema={**_TX_SCHEMA, s.DATE: date_type}, orient="row")

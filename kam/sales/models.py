@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -28,6 +28,73 @@ class Product(models.Model):
         return f"{self.sku} {self.name}"
 
 
+class SalesBatch(models.Model):
+    """The lines one import is writing: invisible until the batch is published.
+
+    An import of millions of lines cannot hold SQLite's one write lock for its whole write, so it
+    writes in short transactions (kam.imports.staging). Its new lines carry the batch, and the
+    lines they replace are marked superseded by it; readers see neither change until the last
+    short transaction publishes the batch. Then the batch is folded in (superseded lines deleted,
+    the batch mark cleared) in short transactions too, and the batch row is deleted. One batch at
+    a time: ``slot`` is unique.
+    """
+
+    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    published = models.BooleanField(_("published"), default=False)
+
+    class Meta:
+        verbose_name = _("batch of sales lines")
+        verbose_name_plural = _("batches of sales lines")
+
+    FOLD_CHUNK = 20_000  # lines a folding or discarding transaction touches
+
+    def __str__(self) -> str:
+        state = _("published") if self.published else _("being written")
+        return f"{self.pk} ({state})"
+
+    def fold(self) -> None:
+        """After publishing: drop the superseded lines and make the batch's lines plain ones;
+        readers see the same lines throughout. Safe to repeat after an interruption."""
+        self._in_chunks("superseded_by", delete=True)
+        self._in_chunks("batch", delete=False)
+        SalesBatch.objects.filter(pk=self.pk).delete()
+
+    def discard(self) -> None:
+        """Before publishing: undo the batch — its lines go, the lines it replaced stay."""
+        self._in_chunks("superseded_by", delete=False)
+        self._in_chunks("batch", delete=True)
+        SalesBatch.objects.filter(pk=self.pk, published=False).delete()
+
+    def _in_chunks(self, mark: str, *, delete: bool) -> None:
+        """Delete the lines whose ``mark`` is this batch, or clear the mark, at most FOLD_CHUNK
+        lines a transaction (each one short), until none is left."""
+        lines = SalesLine.every_line
+        while True:
+            with transaction.atomic():
+                chunk = lines.filter(
+                    pk__in=lines.filter(**{mark: self}).values("pk")[: self.FOLD_CHUNK]
+                )
+                done = chunk.delete()[0] if delete else chunk.update(**{mark: None})
+            if not done:
+                return
+
+
+def visible_lines() -> models.Q:
+    """The lines readers see: not written by an unpublished batch, not replaced by a published one."""
+    published = SalesBatch.objects.filter(published=True).values("pk")
+    return (models.Q(batch__isnull=True) | models.Q(batch__in=published)) & (
+        models.Q(superseded_by__isnull=True) | ~models.Q(superseded_by__in=published)
+    )
+
+
+class SalesLineManager(models.Manager.from_queryset(ClientOwnedQuerySet)):  # type: ignore[misc]
+    """The default manager: every read of sales lines sees only published ones."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(visible_lines())
+
+
 class SalesLine(models.Model):
     """One line of an ERP sales document; import key: (document, client, product, date)."""
 
@@ -42,20 +109,55 @@ class SalesLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
     document_number = models.CharField(_("document number"), max_length=64, blank=True, default="")
+    # Set only while an import is being written (see SalesBatch); no foreign key constraint, so
+    # a batch's row can go once its lines are folded in.
+    batch = models.ForeignKey(
+        SalesBatch,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # a partial index below: the column is NULL on all but a few lines
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    superseded_by = models.ForeignKey(
+        SalesBatch,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # a partial index below: the column is NULL on all but a few lines
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
-    objects = ClientOwnedQuerySet.as_manager()
+    objects = SalesLineManager()
+    every_line = models.Manager()  # batches' upkeep: pending and superseded lines too
 
     class Meta:
         verbose_name = _("sales line")
         verbose_name_plural = _("sales lines")
         ordering = ["-date", "document_number"]
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["document_number", "client", "product", "date"],
+                condition=models.Q(batch__isnull=True),
                 name="salesline_natural_key",
             ),
         ]
-        indexes = [models.Index(fields=["client", "date"], name="salesline_client_date")]
+        indexes = [
+            models.Index(fields=["client", "date"], name="salesline_client_date"),
+            models.Index(
+                fields=["batch"], condition=models.Q(batch__isnull=False), name="salesline_batch"
+            ),
+            models.Index(
+                fields=["superseded_by"],
+                condition=models.Q(superseded_by__isnull=False),
+                name="salesline_superseded",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.document_number} {self.product_id} {self.amount}"

@@ -1,17 +1,18 @@
 """What every kind of import shares: the checking context, error frames and audited writes."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 import polars as pl
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from kam.core.bulk import db_values, insert_returning, record_history, update_rows
 
 from ..columns import Column, Mapping
 from ..models import ImportKind
@@ -24,7 +25,6 @@ ERROR_SCHEMA = {
     "value": pl.String,
     "reason": pl.String,
 }
-BATCH = 1000
 # One message for "no such code" and "a client you may not see": the difference must not leak.
 UNKNOWN_CLIENT = gettext_lazy("No client with this code among the clients you can see.")
 
@@ -45,7 +45,13 @@ class Context:
     user: models.Model
     mapping: Mapping
     reason: str
-    progress: Progress = field(default=lambda done, total: None)
+    # Called first in every write transaction: progress, and a check that the job is still this
+    # process's to write (it raises when the sweeper has ended the job).
+    fence: Progress = field(default=lambda done, total: None)
+    # Called in the last write transaction with the counts: the outcome commits with the data.
+    finish: Callable[[Counts], None] = field(default=lambda counts: None)
+    job_id: int | None = None  # the job being run, for a kind that records state on it
+    progress: Callable[[str, int, int], None] = field(default=lambda phase, done, total: None)
 
     def flag(
         self,
@@ -117,8 +123,8 @@ class Kind(ABC):
     """One kind of import: its columns, who may run it, how rows are checked and written.
 
     ``plan`` checks the parsed rows against the database and returns what ``write`` needs plus
-    an error frame; ``write`` runs inside the import's transaction and only when there are no
-    errors at all.
+    an error frame; ``write`` runs only when there are no errors at all, and makes its changes
+    visible to others at once, in its last transaction.
     """
 
     name: ImportKind
@@ -130,8 +136,20 @@ class Kind(ABC):
     @abstractmethod
     def plan(self, rows: pl.DataFrame, ctx: Context) -> tuple[object, pl.DataFrame]: ...
 
-    @abstractmethod
-    def write(self, plan, ctx: Context) -> Counts: ...
+    def changes(self, plan, ctx: Context) -> tuple["Changes", dict]:
+        """What ``write`` writes, and the ids of stored objects by key (for links)."""
+        raise NotImplementedError
+
+    def write(self, plan, ctx: Context) -> Counts:
+        """Compare and prepare outside any transaction; then one short transaction writes it,
+        records the outcome (``ctx.finish``) and commits."""
+        changes, ids = self.changes(plan, ctx)
+        prepared = changes.prepare(ctx, ids)
+        with transaction.atomic():
+            ctx.fence(0, prepared.size)
+            counts = prepared.apply()
+            ctx.finish(counts)
+        return counts
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.field == name)
@@ -158,54 +176,122 @@ def blank(model: type[models.Model], values: dict) -> dict:
     }
 
 
+class Same:
+    """For :meth:`Changes.update`: the row does not set the object's link."""
+
+
+SAME = Same()
+
+
 @dataclass
 class Changes:
-    """Objects to create and to update, and how many rows asked for no change."""
+    """What an import writes to ``model``: objects to create, changes to stored objects, and how
+    many rows asked for no change.
 
-    new: list = field(default_factory=list)
-    changed: list = field(default_factory=list)
-    fields: set = field(default_factory=set)
+    ``link`` names a field pointing at another object of the same model (a parent company, a
+    boss), given as the *key* of that object, which may be created by the same file. Objects are
+    compared and their values prepared for the database by :meth:`prepare`, before the write
+    transaction; :meth:`Prepared.apply` then runs a few set-based statements, so the transaction
+    holding the database's write lock stays short however large the file.
+    """
+
+    model: type[models.Model]
+    link: str | None = None  # attname, e.g. "parent_id"
+    new: list[tuple[Hashable, models.Model, Hashable | None]] = field(default_factory=list)
+    changed: list[tuple[models.Model, set[str], Hashable | None | Same]] = field(
+        default_factory=list
+    )
     unchanged: int = 0
 
-    def apply(self, obj: models.Model | None, model, values: dict) -> models.Model:
-        if obj is None:
-            obj = model(**values)
-            self.new.append(obj)
-            return obj
+    def create(self, values: dict, key: Hashable = None, target: Hashable | None = None) -> None:
+        """A new object of ``values``; ``target`` is the key of the object ``link`` points at."""
+        self.new.append((key, self.model(**values), target))
+
+    def update(
+        self, obj: models.Model, values: dict, target: Hashable | None | Same = SAME, ids=None
+    ) -> None:
+        """Set ``values`` on stored ``obj`` where they differ; ``target`` as in :meth:`create`,
+        resolved through ``ids`` (keys of stored objects → their ids) when it is stored."""
         different = {name for name, value in values.items() if getattr(obj, name) != value}
+        for name in different:
+            setattr(obj, name, values[name])
+        if not isinstance(target, Same) and self.link:
+            stored = None if target is None else (ids or {}).get(target)
+            if target is None or stored is not None:
+                if getattr(obj, self.link) != stored:
+                    setattr(obj, self.link, stored)
+                    different.add(self.link)
+                target = SAME
+            else:
+                different.add(self.link)  # a new object: its id is known once it is written
         if different:
-            for name in different:
-                setattr(obj, name, values[name])
-            self.changed.append(obj)
-            self.fields |= different
+            self.changed.append((obj, different, target))
         else:
             self.unchanged += 1
-        return obj
 
-    def save(self, model: type[models.Model], ctx: Context, *, create: bool = True) -> Counts:
-        """Write the changes; ``create=False`` when the caller created the new objects itself."""
-        if create and self.new:
-            audited_create(model, self.new, ctx)
-        if self.changed:
-            fields = set(self.fields)
-            if any(f.name == "updated_at" for f in model._meta.fields):
-                now = timezone.now()  # bulk_update skips auto_now
-                for obj in self.changed:
-                    obj.updated_at = now
-                fields.add("updated_at")
-            bulk_update_with_history(
-                self.changed, model, sorted(fields), batch_size=BATCH, **_audit(ctx)
-            )
-        return Counts(len(self.new), len(self.changed), self.unchanged)
+    def prepare(self, ctx: Context, ids: dict | None = None) -> "Prepared":
+        """Everything but the writing; ``ids`` maps the keys of stored objects to their ids."""
+        ids = ids or {}
+        meta = self.model._meta
+        inserted = [
+            f.attname
+            for f in meta.concrete_fields
+            if not (f.primary_key and isinstance(f, models.AutoField))
+        ]
+        rows, links = [], []
+        for key, obj, target in self.new:
+            if self.link:
+                setattr(obj, self.link, ids.get(target))
+                if target is not None and target not in ids:
+                    links.append((key, None, target))
+            rows.append(db_values(self.model, inserted, obj))
+        stamped = {f.attname for f in meta.concrete_fields if getattr(f, "auto_now", False)}
+        groups: dict[tuple[str, ...], list[tuple]] = {}
+        for obj, names, target in self.changed:
+            if not isinstance(target, Same):
+                links.append((None, obj.pk, target))
+                names = names - {self.link}
+            if not names:
+                continue
+            written = tuple(sorted(names | stamped))
+            groups.setdefault(written, []).append((*db_values(self.model, written, obj), obj.pk))
+        return Prepared(self, ctx, inserted, rows, links, groups, ids)
 
 
-def _audit(ctx: Context) -> dict:
-    # One history record per object, by the importing user, naming the file (R39).
-    return {"default_user": ctx.user, "default_change_reason": ctx.reason}
+@dataclass
+class Prepared:
+    """A :class:`Changes` ready to write: :meth:`apply` inside the import's transaction."""
 
+    changes: Changes
+    ctx: Context
+    inserted: list[str]
+    rows: list[tuple]
+    links: list[tuple[Hashable, int | None, Hashable]]  # (new key | None, stored id, target key)
+    groups: dict[tuple[str, ...], list[tuple]]
+    ids: dict
 
-def audited_create(model: type[models.Model], objs: list[models.Model], ctx: Context) -> None:
-    bulk_create_with_history(objs, model, batch_size=BATCH, **_audit(ctx))
+    @property
+    def size(self) -> int:
+        return len(self.rows) + len(self.changes.changed)
+
+    def apply(self) -> Counts:
+        model, link = self.changes.model, self.changes.link
+        created = insert_returning(model, self.inserted, self.rows)
+        new = zip(self.changes.new, created, strict=True)
+        ids = self.ids | {key: pk for (key, _obj, _target), pk in new}
+        for names, rows in self.groups.items():
+            update_rows(model, names, rows)
+        if self.links:
+            # Links to objects the file creates: their ids exist only now.
+            rows = [(ids[target], ids[key] if pk is None else pk) for key, pk, target in self.links]
+            update_rows(model, [link], rows)
+        changed = [obj.pk for obj, _names, _target in self.changes.changed]
+        when = timezone.now()
+        # One history record per object, by the importing user, naming the file (R39).
+        audit = {"user": self.ctx.user, "reason": self.ctx.reason, "when": when}
+        record_history(model, created, kind="+", **audit)
+        record_history(model, changed, kind="~", **audit)
+        return Counts(len(created), len(changed), self.changes.unchanged)
 
 
 _K = TypeVar("_K", bound=Hashable)
@@ -223,30 +309,6 @@ def loops(links: dict[_K, _K | None], starts: Iterable[_K]) -> set[_K]:
             seen.add(node)
             node = links.get(node)
     return looping
-
-
-def create_in_order(
-    items: Sequence[tuple[_K, models.Model, _K | None]],
-    ids: dict[_K, int],
-    attname: str,
-    save: Callable[[list[models.Model]], None],
-) -> None:
-    """Create objects that point at each other (a parent company, a boss) parents first.
-
-    ``items`` are (key, unsaved object, key of the object it points at); ``ids`` holds the keys
-    already in the database and receives the new ones. Loops were refused while checking.
-    """
-    pending = items
-    while pending:
-        ready = [item for item in pending if item[2] is None or item[2] in ids]
-        if not ready:
-            raise RuntimeError("a reference loop slipped through the checks")
-        for _key, obj, target in ready:
-            setattr(obj, attname, None if target is None else ids.get(target))
-        save([obj for _key, obj, _target in ready])
-        ids.update((key, obj.pk) for key, obj, _target in ready)
-        done = {id(obj) for _key, obj, _target in ready}
-        pending = [item for item in pending if id(item[1]) not in done]
 
 
 def fetch(queryset: models.QuerySet | models.Manager, name: str, keys: Iterable) -> list:

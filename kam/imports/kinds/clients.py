@@ -1,6 +1,5 @@
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 import polars as pl
 from django.utils.translation import gettext as _
@@ -17,15 +16,13 @@ from ..reading import ROW
 from .base import (
     CODE_HINT,
     NUMBER_HINT,
+    SAME,
     TEXT_HINT,
     YES_NO_HINT,
     Changes,
     Context,
-    Counts,
     Kind,
-    audited_create,
     blank,
-    create_in_order,
     fetch,
     loops,
     one_of,
@@ -299,30 +296,21 @@ class Clients(Kind):
             problems.append((row, "parent", parent, reason))
         return ctx.flag_rows(problems)
 
-    def write(self, plan: Plan, ctx: Context) -> Counts:
+    def changes(self, plan: Plan, ctx: Context) -> tuple[Changes, dict]:
         present = ctx.mapping.present
-        changes, new = Changes(), []
-        rows = list(plan.rows.iter_rows(named=True))
-        for row in rows:
-            if row["erp_code"] not in plan.existing:
-                fields = self._fields(row, present) | {
-                    "owner_id": row.get("owner_id") or ctx.user.pk
-                }
-                new.append(
-                    (row["erp_code"], changes.apply(None, Client, fields), row.get("parent"))
-                )
-        create_in_order(new, plan.ids, "parent_id", partial(audited_create, Client, ctx=ctx))
-        for row in rows:
+        changes = Changes(Client, link="parent_id")
+        for row in plan.rows.iter_rows(named=True):
+            fields = self._fields(row, present)
             client = plan.existing.get(row["erp_code"])
             if client is None:
+                fields["owner_id"] = row.get("owner_id") or ctx.user.pk
+                changes.create(fields, key=row["erp_code"], target=row.get("parent"))
                 continue
-            fields = self._fields(row, present)
             if row.get("owner_id"):
                 fields["owner_id"] = row["owner_id"]
-            if "parent" in present:
-                fields["parent_id"] = plan.ids.get(row["parent"])
-            changes.apply(client, Client, fields)
-        return changes.save(Client, ctx, create=False)
+            target = row["parent"] if "parent" in present else SAME
+            changes.update(client, fields, target, ids=plan.ids)
+        return changes, plan.ids
 
     def _fields(self, row: dict, present: set[str]) -> dict:
         plain = [c for c in self.columns if c.field in PLAIN]

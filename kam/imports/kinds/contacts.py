@@ -1,6 +1,5 @@
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import partial
 
 import polars as pl
 from django.utils.translation import gettext as _
@@ -15,15 +14,13 @@ from ..columns import Column
 from ..models import ImportKind
 from .base import (
     CODE_HINT,
+    SAME,
     TEXT_HINT,
     UNKNOWN_CLIENT,
     Changes,
     Context,
-    Counts,
     Kind,
-    audited_create,
     blank,
-    create_in_order,
     fetch,
     loops,
     one_of,
@@ -267,24 +264,18 @@ class Contacts(Kind):
             problems.append((row["__row"], "reports_to", boss, reason))
         return problems
 
-    def write(self, plan: Plan, ctx: Context) -> Counts:
+    def changes(self, plan: Plan, ctx: Context) -> tuple[Changes, dict]:
         present = ctx.mapping.present
         plain = [c for c in self.columns if c.field in PLAIN]
-        changes, new = Changes(), []
+        changes = Changes(Contact, link="reports_to_id")
         for row in plan.rows:
-            if _key(row) not in plan.existing:
-                fields = blank(Contact, row_values(row, plain, present))
-                created = changes.apply(None, Contact, fields | {"client_id": row["client_id"]})
-                boss = row.get("reports_to")
-                new.append((_key(row), created, (row["client_id"], boss) if boss else None))
-        create_in_order(new, plan.ids, "reports_to_id", partial(audited_create, Contact, ctx=ctx))
-        for row in plan.rows:
+            fields = blank(Contact, row_values(row, plain, present))
+            boss = row.get("reports_to")
+            target = (row["client_id"], boss) if boss else None
             contact = plan.existing.get(_key(row))
             if contact is None:
-                continue
-            fields = blank(Contact, row_values(row, plain, present))
-            if "reports_to" in present:
-                boss = row["reports_to"]
-                fields["reports_to_id"] = plan.ids[row["client_id"], boss] if boss else None
-            changes.apply(contact, Contact, fields)
-        return changes.save(Contact, ctx, create=False)
+                changes.create(fields | {"client_id": row["client_id"]}, _key(row), target)
+            else:
+                link = target if "reports_to" in present else SAME
+                changes.update(contact, fields, link, ids=plan.ids)
+        return changes, plan.ids

@@ -10,7 +10,7 @@ from kam.sales.models import Product
 from .. import values
 from ..columns import Column
 from ..models import ImportKind
-from .base import CODE_HINT, NUMBER_HINT, TEXT_HINT, Changes, Context, Counts, Kind, blank, fetch
+from .base import CODE_HINT, NUMBER_HINT, TEXT_HINT, Changes, Context, Kind, blank, fetch
 from .base import row_values as values_of
 
 
@@ -86,10 +86,14 @@ class Products(Kind):
         existing = {p.sku: p for p in fetch(Product.objects, "sku", rows["sku"].drop_nulls())}
         return (rows, existing), errors
 
-    def write(self, plan, ctx: Context) -> Counts:
+    def changes(self, plan, ctx: Context) -> tuple[Changes, dict]:
         rows, existing = plan
-        changes = Changes()
+        changes = Changes(Product)
         for row in rows.iter_rows(named=True):
             fields = blank(Product, values_of(row, self.columns, ctx.mapping.present))
-            changes.apply(existing.get(row["sku"]), Product, fields)
-        return changes.save(Product, ctx)
+            product = existing.get(row["sku"])
+            if product is None:
+                changes.create(fields)
+            else:
+                changes.update(product, fields)
+        return changes, {}

@@ -1,4 +1,5 @@
 import datetime as dt
+import logging
 from decimal import Decimal
 
 import polars as pl
@@ -7,11 +8,11 @@ from django.utils.translation import gettext_lazy
 
 from kam.clients.models import Client
 from kam.core.access import can_manage_company_data
-from kam.sales.models import Product, SalesLine
+from kam.sales.models import Product
 
-from .. import bulk, values
+from .. import staging, values
 from ..columns import Column
-from ..models import ImportKind
+from ..models import ImportJob, ImportKind, ImportPhase
 from .base import (
     CODE_HINT,
     DATE_HINT,
@@ -23,11 +24,12 @@ from .base import (
     Kind,
 )
 
-KEY = ["document_number", "client_id", "product_id", "date"]
+
+logger = logging.getLogger(__name__)
 
 
 class Sales(Kind):
-    """Sales lines: no history (volume); written set-based, see :mod:`kam.imports.bulk`."""
+    """Sales lines: no history (volume); written set-based, see :mod:`kam.imports.staging`."""
 
     name = ImportKind.SALES
     columns = [
@@ -117,6 +119,22 @@ class Sales(Kind):
         return rows, pl.concat([unknown_clients, unknown_products, twins])
 
     def write(self, rows: pl.DataFrame, ctx: Context) -> Counts:
+        """In short transactions invisible until the last one (kam.imports.staging)."""
         present = ctx.mapping.present
-        measures = [name for name in ("quantity", "amount", "cost") if name in present]
-        return bulk.upsert(SalesLine, rows.select(*KEY, *measures), key=KEY, progress=ctx.progress)
+        measures = [name for name in staging.MEASURES if name in present]
+        batch = staging.open_batch(
+            link=lambda batch: ImportJob.objects.filter(pk=ctx.job_id).update(sales_batch=batch),
+            wait=lambda: ctx.progress(ImportPhase.WAITING, 0, rows.height),
+        )
+        try:
+            counts = staging.write(
+                batch, rows.select(*staging.KEY, *measures), fence=ctx.fence, finish=ctx.finish
+            )
+        except BaseException:
+            try:
+                batch.discard()
+            except Exception:  # the sweeper finishes it (kam.imports.sweep)
+                logger.exception("could not discard sales batch %s", batch.pk)
+            raise
+        batch.fold()
+        return counts

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core.jobs import Heartbeat
 from kam.core.models import Role, User
 from kam.imports.engine import error_report, run_import
 from kam.imports.kinds import KINDS
@@ -84,7 +85,9 @@ class Command(BaseCommand):
                 raise CommandError(str(denied)) from denied
         bar = ProgressBar(self.stderr)
         if job.status == ImportStatus.UPLOADED:
-            job = run_import(job.pk, progress=bar)
+            # A worker of its own: if this process is killed, the sweeper ends the job.
+            with Heartbeat(sweep=False):
+                job = run_import(job.pk, progress=bar)
         bar.close()
         seconds = time.monotonic() - started
         if job.status == ImportStatus.SUCCEEDED:

@@ -1,0 +1,154 @@
+"""Sales lines written in short transactions that stay invisible until the last one.
+
+A file of millions of lines cannot be written in one transaction: on SQLite that transaction
+holds the database's only write lock, and every other user's write waits for it (and fails at
+the busy timeout). So the lines are written chunk by chunk into a :class:`SalesBatch`:
+
+1. **open** — take the one batch slot (one sales import writes at a time);
+2. **stage** — each chunk in its own short transaction: the chunk goes to a temporary table,
+   its new and changed lines are inserted as lines of the batch, and the lines they replace are
+   marked superseded by it. Readers see none of it (``SalesLine.objects`` hides both);
+3. **publish** — one tiny transaction flips the batch to published, with the job's outcome:
+   from that instant readers see the whole import, never a part of it;
+4. **fold** — superseded lines are deleted and the batch mark cleared, in short transactions;
+   readers see the same lines before and after.
+
+A failure before publishing discards the batch (its lines deleted, the superseded marks
+cleared); if the process dies, the sweeper does it (kam.imports.sweep). Each chunk's size is
+adjusted so that one transaction takes about ``TARGET_SECONDS``.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+from django.db import IntegrityError, connection, transaction
+
+from kam.sales.models import SalesBatch, SalesLine
+
+from .kinds.base import Counts
+
+KEY = ["document_number", "client_id", "product_id", "date"]
+MEASURES = ["quantity", "amount", "cost"]
+TARGET_SECONDS = 0.25
+FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 20_000, 1_000, 200_000
+SLOT_WAIT = 2.0  # seconds between two looks at a slot another import holds
+
+Fence = Callable[[int, int], None]
+"""Called first in every transaction with (rows written, rows in all): records progress and
+raises if the job is no longer this process's to write (the sweeper ended it)."""
+
+
+@dataclass(frozen=True)
+class Statements:
+    stage: str
+    insert: str
+    supersede: str
+
+
+def open_batch(link: Callable[[SalesBatch], None], wait: Callable[[], None]) -> SalesBatch:
+    """Take the batch slot (waiting while another import holds it); ``link`` records it on the
+    job in the same transaction, so a batch never exists without its owner knowing."""
+    while True:
+        try:
+            with transaction.atomic():
+                batch = SalesBatch.objects.create()
+                link(batch)
+                return batch
+        except IntegrityError:
+            wait()
+            time.sleep(SLOT_WAIT)
+
+
+def write(
+    batch: SalesBatch, frame: pl.DataFrame, *, fence: Fence, finish: Callable[[Counts], None]
+) -> Counts:
+    """Stage ``frame`` (the key columns and the measures present) into ``batch`` and publish it;
+    ``finish(counts)`` runs in the publishing transaction. The caller folds the batch after."""
+    measures = [c for c in frame.columns if c not in KEY]
+    sql = _statements(measures)
+    # Dates and decimals travel as canonical text: exact, and what Django itself sends.
+    frame = frame.select(*KEY, *measures).with_columns(pl.col(pl.Date, pl.Decimal).cast(pl.String))
+    counts, offset, size, total = Counts(), 0, FIRST_CHUNK, frame.height
+    while offset < total:
+        part = frame.slice(offset, size)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            fence(offset, total)
+            _stage(cursor, sql, part)
+            cursor.execute(sql.insert, [batch.pk])
+            inserted = cursor.rowcount
+            cursor.execute(sql.supersede, [batch.pk])
+            replaced = cursor.rowcount
+        counts.created += inserted - replaced
+        counts.updated += replaced
+        counts.unchanged += part.height - inserted
+        offset += part.height
+        size = _next_size(size, time.perf_counter() - started)
+    with transaction.atomic():
+        fence(total, total)
+        SalesBatch.objects.filter(pk=batch.pk).update(published=True)
+        finish(counts)
+    return counts
+
+
+def _next_size(size: int, seconds: float) -> int:
+    """The next chunk's rows, aiming at TARGET_SECONDS a transaction."""
+    scaled = int(size * TARGET_SECONDS / max(seconds, 1e-3))
+    return max(MIN_CHUNK, min(MAX_CHUNK, scaled, size * 2))
+
+
+STAGE_TABLE = "kam_import_stage"
+
+
+def _statements(measures: list[str]) -> Statements:
+    quote = connection.ops.quote_name
+    meta = SalesLine._meta
+    table = quote(meta.db_table)
+    column = {name: quote(meta.get_field(name).column) for name in (*KEY, *measures)}
+    cost, batch, superseded = (
+        quote(meta.get_field(name).column) for name in ("cost", "batch", "superseded_by")
+    )
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    on = " AND ".join(f"t.{column[k]} = s.{column[k]}" for k in KEY) + f" AND t.{batch} IS NULL"
+    changed = " OR ".join(f"t.{column[m]} {differs} s.{column[m]}" for m in measures)
+    names = [column[n] for n in (*KEY, *measures)]
+    kept = [] if "cost" in measures else [cost]  # a file without costs keeps the stored ones
+    targets = ", ".join([*names, *kept, batch])
+    values = ", ".join([*(f"s.{c}" for c in names), *(f"t.{c}" for c in kept), "%s"])
+    # Every key and measure column, whichever the file has: the table lives as long as the
+    # connection and serves every import on it; it is emptied before each chunk.
+    staged = [meta.get_field(name) for name in (*KEY, *MEASURES)]
+    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in staged)
+    stage = quote(STAGE_TABLE)
+    return Statements(
+        stage=f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ({columns})",
+        insert=(
+            f"INSERT INTO {table} ({targets}) SELECT {values} FROM {stage} s "
+            f"LEFT JOIN {table} t ON {on} WHERE t.id IS NULL OR {changed}"
+        ),
+        supersede=(
+            f"UPDATE {table} SET {superseded} = %s WHERE id IN "
+            f"(SELECT t.id FROM {stage} s JOIN {table} t ON {on} WHERE {changed})"
+        ),
+    )
+
+
+def _stage(cursor, sql: Statements, part: pl.DataFrame) -> None:
+    cursor.execute(sql.stage)
+    names = ", ".join(connection.ops.quote_name(c) for c in _columns(part))
+    stage = connection.ops.quote_name(STAGE_TABLE)
+    cursor.execute(f"DELETE FROM {stage}")
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            # Polars writes "" for an empty string and nothing for NULL, as COPY csv reads them.
+            copy.write(part.write_csv(include_header=False))
+    else:
+        marks = ", ".join(["%s"] * part.width)
+        cursor.executemany(f"INSERT INTO {stage} ({names}) VALUES ({marks})", part.iter_rows())
+
+
+def _columns(part: pl.DataFrame) -> list[str]:
+    meta = SalesLine._meta
+    return [meta.get_field(name).column for name in part.columns]
