@@ -73,8 +73,10 @@ def _settle_batches(state: Sweep) -> None:
             batch.fold()
             continue
         job = getattr(batch, "job", None)
-        if job is not None and job.status == ImportStatus.RUNNING and not state.is_orphan(
-            job.worker
+        if (
+            job is not None
+            and job.status == ImportStatus.RUNNING
+            and not state.is_orphan(job.worker)
         ):
             continue  # still being written
         batch.discard()

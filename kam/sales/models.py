@@ -34,36 +34,36 @@ class SalesBatch(models.Model):
     An import of millions of lines cannot hold SQLite's one write lock for its whole write, so it
     writes in short transactions (kam.imports.staging). Its new lines carry the batch, and the
     lines they replace are marked superseded by it; readers see neither change until the last
-    short transaction publishes the batch. Then the batch is folded in (superseded lines deleted,
-    the batch mark cleared) in short transactions too, and the batch row is deleted. One batch at
-    a time: ``slot`` is unique.
+    short transaction publishes the batch. Then the superseded lines are deleted (in short
+    transactions too) and the batch row goes; the lines keep its number, as the import that
+    wrote them. One batch is written at a time: ``slot`` is unique.
     """
 
     slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published = models.BooleanField(_("published"), default=False)
 
+    FOLD_CHUNK = 20_000  # lines a folding or discarding transaction touches
+
     class Meta:
         verbose_name = _("batch of sales lines")
         verbose_name_plural = _("batches of sales lines")
-
-    FOLD_CHUNK = 20_000  # lines a folding or discarding transaction touches
 
     def __str__(self) -> str:
         state = _("published") if self.published else _("being written")
         return f"{self.pk} ({state})"
 
     def fold(self) -> None:
-        """After publishing: drop the superseded lines and make the batch's lines plain ones;
-        readers see the same lines throughout. Safe to repeat after an interruption."""
+        """After publishing: delete the lines the batch replaced; readers see the same lines
+        before and after. Safe to repeat after an interruption."""
         self._in_chunks("superseded_by", delete=True)
-        self._in_chunks("batch", delete=False)
         SalesBatch.objects.filter(pk=self.pk).delete()
 
     def discard(self) -> None:
-        """Before publishing: undo the batch — its lines go, the lines it replaced stay."""
-        self._in_chunks("superseded_by", delete=False)
+        """Before publishing: undo the batch — its lines go, the lines it replaced stay. Its
+        lines go first: they hold the natural keys the replaced lines take back."""
         self._in_chunks("batch", delete=True)
+        self._in_chunks("superseded_by", delete=False)
         SalesBatch.objects.filter(pk=self.pk, published=False).delete()
 
     def _in_chunks(self, mark: str, *, delete: bool) -> None:
@@ -81,10 +81,11 @@ class SalesBatch(models.Model):
 
 
 def visible_lines() -> models.Q:
-    """The lines readers see: not written by an unpublished batch, not replaced by a published one."""
-    published = SalesBatch.objects.filter(published=True).values("pk")
-    return (models.Q(batch__isnull=True) | models.Q(batch__in=published)) & (
-        models.Q(superseded_by__isnull=True) | ~models.Q(superseded_by__in=published)
+    """The lines readers see: none of an unpublished batch's own, and none a published batch
+    replaced. Only unpublished batches are looked up — there is at most one."""
+    unpublished = SalesBatch.objects.filter(published=False).values("pk")
+    return (models.Q(batch__isnull=True) | ~models.Q(batch__in=unpublished)) & (
+        models.Q(superseded_by__isnull=True) | models.Q(superseded_by__in=unpublished)
     )
 
 
@@ -109,13 +110,12 @@ class SalesLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
     document_number = models.CharField(_("document number"), max_length=64, blank=True, default="")
-    # Set only while an import is being written (see SalesBatch); no foreign key constraint, so
-    # a batch's row can go once its lines are folded in.
+    # The import that wrote the line (see SalesBatch): no foreign key constraint, so the batch
+    # row can go once the import is folded in, while its lines keep the number.
     batch = models.ForeignKey(
         SalesBatch,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
-        db_index=False,  # a partial index below: the column is NULL on all but a few lines
         null=True,
         blank=True,
         editable=False,
@@ -132,8 +132,8 @@ class SalesLine(models.Model):
         related_name="+",
     )
 
-    objects = SalesLineManager()
     every_line = models.Manager()  # batches' upkeep: pending and superseded lines too
+    objects = SalesLineManager()  # the default (Meta.default_manager_name): published lines
 
     class Meta:
         verbose_name = _("sales line")
@@ -141,17 +141,16 @@ class SalesLine(models.Model):
         ordering = ["-date", "document_number"]
         default_manager_name = "objects"
         constraints = [
+            # One current line per key: a line being replaced leaves the index when it is marked,
+            # its replacement enters it in the same transaction.
             models.UniqueConstraint(
                 fields=["document_number", "client", "product", "date"],
-                condition=models.Q(batch__isnull=True),
+                condition=models.Q(superseded_by__isnull=True),
                 name="salesline_natural_key",
             ),
         ]
         indexes = [
             models.Index(fields=["client", "date"], name="salesline_client_date"),
-            models.Index(
-                fields=["batch"], condition=models.Q(batch__isnull=False), name="salesline_batch"
-            ),
             models.Index(
                 fields=["superseded_by"],
                 condition=models.Q(superseded_by__isnull=False),

@@ -24,7 +24,6 @@ from .base import (
     Kind,
 )
 
-
 logger = logging.getLogger(__name__)
 
 
