@@ -21,6 +21,7 @@ from ninja.responses import Status
 from ninja.security import HttpBearer, django_auth
 
 from .api import ERRORS, ErrorOut, Payload, ValidationErrorOut
+from .db import unless_busy
 from .forms import ApiTokenForm
 from .models import ApiToken
 
@@ -50,8 +51,9 @@ class ApiTokenAuth(HttpBearer):
             return None
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_RESOLUTION:
-            # At most one write a minute per token, whatever the request rate.
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+            # At most one write a minute per token, whatever the request rate, and never a wait:
+            # a read must not queue behind another user's long write for this bookkeeping.
+            unless_busy(lambda: ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now))
         user = api_token.user
         request.user = user  # for code that reads request.user (audit middleware, templates)
         request.api_token = api_token  # type: ignore[attr-defined]  # for this request's views

@@ -73,7 +73,7 @@ def insert_returning(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(_column(model, name)) for name in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(model._meta.db_table), quote(_column(model, "pk"))
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), RETURNING_BATCH):
@@ -88,7 +88,7 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     """``UPDATE … SET fields WHERE pk`` for each row ``(*values, pk)``; returns rows changed."""
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(_column(model, name))} = %s" for name in fields)
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(model._meta.db_table), quote(_column(model, "pk"))
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", list(rows))
         return cursor.rowcount
@@ -108,7 +108,7 @@ def record_history(
     tracked = [quote(f.column) for f in history.tracked_fields]
     meta = ["history_date", "history_change_reason", "history_type", "history_user_id"]
     columns = ", ".join([*tracked, *(quote(c) for c in meta)])
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    table, pk = quote(model._meta.db_table), quote(_column(model, "pk"))
     head = (
         f"INSERT INTO {quote(history._meta.db_table)} ({columns}) "
         f"SELECT {', '.join(tracked)}, %s, %s, %s, %s FROM {table} WHERE {pk} IN "
@@ -121,7 +121,7 @@ def record_history(
 
 
 def _column(model: type[models.Model], name: str) -> str:
-    """The table column of a concrete field, given its name or attname."""
-    field = model._meta.get_field(name)
+    """The table column of a concrete field, given its name or attname ("pk": the key's)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column is not None
     return field.column

@@ -71,6 +71,30 @@ def new_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+@dataclass(frozen=True)
+class WorkerState:
+    """What a page says about the workers behind a job that has not finished."""
+
+    in_process: bool  # tasks run inside the request (no worker needed): nothing to say
+    any_alive: bool
+    job_worker_alive: bool
+    last_seen: dt.datetime | None
+    stale_after_minutes: int
+
+
+def worker_state(job_worker: str) -> WorkerState:
+    in_process = "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]
+    alive = WorkerProcess.objects.alive()
+    own = WorkerProcess.objects.filter(name=job_worker).values_list("beat_at", flat=True).first()
+    return WorkerState(
+        in_process=in_process,
+        any_alive=in_process or alive.exists(),
+        job_worker_alive=not job_worker or alive.filter(name=job_worker).exists(),
+        last_seen=own,
+        stale_after_minutes=max(1, round(settings.KAM_JOB_STALE_AFTER / 60)),
+    )
+
+
 def sweep(now: dt.datetime | None = None) -> int:
     """End the jobs whose worker is gone; returns how many jobs were interrupted."""
     now = now or timezone.now()

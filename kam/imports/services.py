@@ -67,10 +67,44 @@ def import_job_confirm(*, by, job: ImportJob) -> ImportJob:
         status=ImportStatus.QUEUED
     ):
         raise ValidationError(_("This import has already been started."))
-    result = import_task.enqueue(job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
+    _enqueue(job)
     job.refresh_from_db()
     return job
+
+
+def import_job_retry(*, by, job: ImportJob) -> ImportJob:
+    """Queue an interrupted (or unexpectedly failed) import again; only its author may."""
+    if job.created_by_id != by.pk or not can_import(by, job.kind):
+        raise PermissionDenied(_("You may not import this kind of data."))
+    if not job.can_retry:
+        raise ValidationError(_("This import cannot be run again."))
+    again = ImportJob.objects.filter(
+        pk=job.pk,
+        status__in=[ImportStatus.INTERRUPTED, ImportStatus.FAILED],
+        error_count=0,
+        sales_batch__isnull=True,
+    ).update(
+        status=ImportStatus.QUEUED,
+        phase="",
+        message="",
+        worker="",
+        started_at=None,
+        finished_at=None,
+        processed_rows=0,
+        created_count=0,
+        updated_count=0,
+        unchanged_count=0,
+    )
+    if not again:  # a second click, or the job changed meanwhile
+        raise ValidationError(_("This import has already been started."))
+    _enqueue(job)
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job: ImportJob) -> None:
+    result = import_task.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=result.id)
 
 
 def job_columns(job: ImportJob) -> list[dict]:

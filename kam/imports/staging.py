@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 
 from kam.sales.models import SalesBatch, SalesLine
 
@@ -115,10 +116,8 @@ def _statements(measures: list[str]) -> Statements:
     quote = connection.ops.quote_name
     meta = SalesLine._meta
     table = quote(meta.db_table)
-    column = {name: quote(meta.get_field(name).column) for name in (*KEY, *measures)}
-    cost, batch, superseded = (
-        quote(meta.get_field(name).column) for name in ("cost", "batch", "superseded_by")
-    )
+    column = {name: quote(_column(name)) for name in (*KEY, *measures)}
+    cost, batch, superseded = (quote(_column(name)) for name in ("cost", "batch", "superseded_by"))
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     # The current line of each key: not replaced (at most one, the natural key's index says).
     on = (
@@ -139,7 +138,7 @@ def _statements(measures: list[str]) -> Statements:
     # Every key and measure column, whichever the file has: the table lives as long as the
     # connection and serves every import on it; it is emptied before each chunk.
     staged = [meta.get_field(name) for name in (*KEY, *MEASURES)]
-    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in staged)
+    columns = ", ".join(f"{quote(_column(f.name))} {f.db_type(connection)}" for f in staged)
     stage = quote(STAGE_TABLE)
     return Statements(
         stage=f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ({columns})",
@@ -158,7 +157,7 @@ def _statements(measures: list[str]) -> Statements:
 
 def _stage(cursor, sql: Statements, part: pl.DataFrame) -> None:
     cursor.execute(sql.stage)
-    names = ", ".join(connection.ops.quote_name(c) for c in _columns(part))
+    names = ", ".join(connection.ops.quote_name(_column(c)) for c in part.columns)
     stage = connection.ops.quote_name(STAGE_TABLE)
     cursor.execute(f"DELETE FROM {stage}")
     if connection.vendor == "postgresql":
@@ -170,6 +169,8 @@ def _stage(cursor, sql: Statements, part: pl.DataFrame) -> None:
         cursor.executemany(f"INSERT INTO {stage} ({names}) VALUES ({marks})", part.iter_rows())
 
 
-def _columns(part: pl.DataFrame) -> list[str]:
-    meta = SalesLine._meta
-    return [meta.get_field(name).column for name in part.columns]
+def _column(name: str) -> str:
+    """A sales line's column, given a field's name or attname."""
+    field = SalesLine._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return field.column

@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.import_detail, name="detail"),
     path("<int:pk>/progress/", views.import_progress, name="progress"),
     path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
+    path("<int:pk>/retry/", views.import_retry, name="retry"),
     path("<int:pk>/errors.xlsx", views.import_errors_xlsx, name="errors_xlsx"),
 ]

@@ -8,6 +8,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from kam.core.jobs import worker_state
+
 from . import services
 from .engine import error_report
 from .forms import UploadForm
@@ -75,7 +77,12 @@ def import_detail(request, pk: int):
 
 
 def _progress_context(job: ImportJob) -> dict:
-    return {"job": job, "errors": job.errors[:SHOWN_ERRORS], "shown_errors": SHOWN_ERRORS}
+    return {
+        "job": job,
+        "errors": job.errors[:SHOWN_ERRORS],
+        "shown_errors": SHOWN_ERRORS,
+        "worker": worker_state(job.worker) if not job.is_finished else None,
+    }
 
 
 @login_required
@@ -89,10 +96,20 @@ def import_progress(request, pk: int):
 @login_required
 @require_POST
 def import_confirm(request, pk: int):
+    return _start(request, pk, services.import_job_confirm)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk: int):
+    return _start(request, pk, services.import_job_retry)
+
+
+def _start(request, pk: int, service):
     # Only the author starts an import: their rights apply and the audit names them.
     job = get_object_or_404(ImportJob.objects.filter(created_by=request.user), pk=pk)
     try:
-        services.import_job_confirm(by=request.user, job=job)
+        service(by=request.user, job=job)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(job)

@@ -176,6 +176,8 @@ class AnalyticsRun(models.Model):
         related_name="+",
         verbose_name=_("triggered by"),
     )
+    # The process running it (kam.core.jobs): if it stops beating, the run is swept as failed.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("analytics run")

@@ -23,6 +23,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import AnalysisResult, analyze
 from kam.clients.models import Client
 from kam.core.bulk import insert_instances
+from kam.core.jobs import current_worker
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
@@ -91,7 +92,9 @@ def recompute(
     lines already read, so they are read once; its time is ``timings["follow_up"]``.
     """
     say = progress or (lambda message: None)
-    run = AnalyticsRun.objects.create(started_at=timezone.now(), triggered_by=by)
+    run = AnalyticsRun.objects.create(
+        started_at=timezone.now(), triggered_by=by, worker=current_worker()
+    )
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()

@@ -7,7 +7,7 @@ before anything is written, and records ``by`` in the audit history where the mo
 against it under lock (kam.core.locking).
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from kam.core.locking import Base, IfMatch
 from kam.core.models import User
 from kam.core.services import assign_fields, locked_edit, save_audited
 
-from .models import Product, SalesLine
+from .models import Product, SalesBatch, SalesLine
 
 PRODUCT_FIELDS = {"sku", "name", "category", "unit", "list_price", "unit_cost", "is_active"}
 SALES_LINE_FIELDS = {
@@ -60,9 +60,19 @@ def product_update(
     return product
 
 
+def _check_no_import() -> None:
+    # An import's unpublished lines hold natural keys readers cannot see, and may replace the
+    # line being edited: a hand-made change waits until the import is published.
+    if SalesBatch.objects.filter(published=False).exists():
+        raise ValidationError(
+            _("Sales lines are being imported right now; try again when the import has finished.")
+        )
+
+
 @transaction.atomic
 def sales_line_create(*, by: User, **fields) -> SalesLine:
     _check_manage(by)
+    _check_no_import()
     line = SalesLine()
     assign_fields(line, fields, SALES_LINE_FIELDS)
     save_audited(line, by=by)
@@ -74,6 +84,7 @@ def sales_line_update(
     *, by: User, line: SalesLine, base: Base | IfMatch | None = None, **fields
 ) -> SalesLine:
     _check_manage(by)
+    _check_no_import()
     line, fields = locked_edit(line, base, fields)
     assign_fields(line, fields, SALES_LINE_FIELDS)
     save_audited(line, by=by)

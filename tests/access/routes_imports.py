@@ -5,7 +5,7 @@ everything else by directors only. A job someone else uploaded is a 404; only it
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kam.clients.models import Contact
-from kam.imports.models import ImportJob
+from kam.imports.models import ImportJob, ImportStatus
 from tests.imports.files import csv_bytes, import_file, upload
 
 from .matrix import DIRECTOR_ONLY, EVERYONE, Route, exists
@@ -27,6 +27,14 @@ def _uploaded(w, author=None) -> dict:
 
 def _failed(w, author=None) -> dict:
     return {"pk": import_file(author or w.kam, "contacts", _contacts("NO-SUCH-CODE")).pk}
+
+
+def _interrupted(w, author=None) -> dict:
+    job = upload(
+        author or w.kam, "contacts", _contacts((w.own if author is None else w.foreign).erp_code)
+    )
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.INTERRUPTED)
+    return {"pk": job.pk}
 
 
 def _someone_else(w):
@@ -99,6 +107,17 @@ ROUTES = [
         allowed=frozenset({"kam"}),
         ok_status=(302,),
         done=_imported,
+        denied_status=lambda persona: 404,
+        extra={"foreign_for_director": True},
+    ),
+    Route(
+        "imports:retry",
+        method="post",
+        own=_interrupted,
+        foreign=lambda w: _interrupted(w, _someone_else(w)),
+        allowed=frozenset({"kam"}),
+        ok_status=(302,),
+        done=_imported,  # run again, to its end (the test runs tasks at once)
         denied_status=lambda persona: 404,
         extra={"foreign_for_director": True},
     ),

@@ -238,7 +238,8 @@ class Changes:
             for f in meta.concrete_fields
             if not (f.primary_key and isinstance(f, models.AutoField))
         ]
-        rows, links = [], []
+        rows: list[tuple] = []
+        links: list[tuple[Hashable, int | None, Hashable]] = []
         for key, obj, target in self.new:
             if self.link:
                 setattr(obj, self.link, ids.get(target))
@@ -282,15 +283,15 @@ class Prepared:
         for names, rows in self.groups.items():
             update_rows(model, names, rows)
         if self.links:
+            assert link is not None  # links are recorded only for a Changes with a link
             # Links to objects the file creates: their ids exist only now.
             rows = [(ids[target], ids[key] if pk is None else pk) for key, pk, target in self.links]
             update_rows(model, [link], rows)
         changed = [obj.pk for obj, _names, _target in self.changes.changed]
-        when = timezone.now()
         # One history record per object, by the importing user, naming the file (R39).
-        audit = {"user": self.ctx.user, "reason": self.ctx.reason, "when": when}
-        record_history(model, created, kind="+", **audit)
-        record_history(model, changed, kind="~", **audit)
+        user, reason, when = self.ctx.user, self.ctx.reason, timezone.now()
+        record_history(model, created, kind="+", user=user, reason=reason, when=when)
+        record_history(model, changed, kind="~", user=user, reason=reason, when=when)
         return Counts(len(created), len(changed), self.changes.unchanged)
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.clients.models import Client
 from kam.core.access import can_manage_company_data
-from kam.sales.models import Product
+from kam.sales.models import Product, SalesBatch
 
 from .. import staging, values
 from ..columns import Column
@@ -121,9 +121,13 @@ class Sales(Kind):
         """In short transactions invisible until the last one (kam.imports.staging)."""
         present = ctx.mapping.present
         measures = [name for name in staging.MEASURES if name in present]
+
+        def link(batch: SalesBatch) -> None:
+            assert ctx.job_id is not None  # the engine runs every import as a job
+            ImportJob.objects.filter(pk=ctx.job_id).update(sales_batch=batch)
+
         batch = staging.open_batch(
-            link=lambda batch: ImportJob.objects.filter(pk=ctx.job_id).update(sales_batch=batch),
-            wait=lambda: ctx.progress(ImportPhase.WAITING, 0, rows.height),
+            link=link, wait=lambda: ctx.progress(ImportPhase.WAITING, 0, rows.height)
         )
         try:
             counts = staging.write(

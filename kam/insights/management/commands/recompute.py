@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from kam.core.jobs import Heartbeat
 from kam.keyprofile.services import recompute_and_rescore
 
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         def progress(step: str) -> None:
             self.stdout.write(f"[{time.perf_counter() - started:7.2f} s] {step}")
 
-        run = recompute_and_rescore(progress=progress)
+        with Heartbeat(sweep=False):  # killed midway, the run is swept as failed
+            run = recompute_and_rescore(progress=progress)
         self.stdout.write(
             f"status: {run.status}; as of: {run.as_of or '—'}; "
             f"clients: {run.clients:,}; sales lines: {run.lines:,}"
