@@ -46,6 +46,7 @@ def database_from_url(url: str) -> dict:
 
 def sqlite_database(path: Path) -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
+    busy = float(os.environ.get("KAM_SQLITE_BUSY_TIMEOUT", 30))
     # WAL lets readers work beside one writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on the busy timeout instead of failing with "database is locked" mid-way.
     return {
@@ -53,12 +54,12 @@ def sqlite_database(path: Path) -> dict:
         "NAME": path,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": busy,
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
-                "PRAGMA busy_timeout=30000;"
+                f"PRAGMA busy_timeout={int(busy * 1000)};"
                 "PRAGMA cache_size=-64000;"
             ),
         },
