@@ -166,7 +166,7 @@ from kam.clients.models import Client
 from kam.core.models import Role, User
 from kam.sales.models import Product
 
-boss = User.objects.create_user("boss", role=Role.DIRECTOR, password="x")
+boss = User.objects.create_user("boss", role=Role.DIRECTOR, password="x", language="en")
 User.objects.create_user("other", role=Role.KAM, password="x")
 Client.objects.bulk_create(
     Client(erp_code=f"C{i:05d}", name=f"Клиент {i}", owner=boss) for i in range(CLIENTS)
