@@ -13,20 +13,17 @@ locked"). The target: no wait over about a second, no failure.
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.import_sales import _create_schema, _drop_schema, _sales, _write_csv  # noqa: E402
+from bench.import_sales import _sales, _write_csv, bench_database  # noqa: E402
 
 PROBE_EVERY = 0.05
 
@@ -41,24 +38,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated scenario names to run")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="kam-lock-"))
-    schema = f"kam_lock_{os.getpid()}"
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
-    if url.startswith(("postgres:", "postgresql:")):
-        _create_schema(url, schema)
-        url += ("&" if "?" in url else "?") + "options=" + quote(f"-c search_path={schema}")
-    os.environ.update(
-        DATABASE_URL=url,
-        KAM_VAR_DIR=str(work / "var"),
-        DJANGO_SETTINGS_MODULE="kam.settings",
-        KAM_IMPORT_MAX_BYTES=str(2 * 1024**3),
-    )
-    try:
+    with bench_database(args.database_url, "kam-lock-") as work:
         _bench(args, work)
-    finally:
-        if args.database_url and url.startswith(("postgres:", "postgresql:")):
-            _drop_schema(args.database_url, schema)
-        subprocess.run(["rm", "-rf", str(work)], check=False)
 
 
 def _bench(args, work: Path) -> None:
@@ -113,34 +94,29 @@ def _seed_users() -> None:
     User.objects.create_user("other", role=Role.KAM)
 
 
-def _clients_file(work: Path, n: int) -> Path:
-    path = work / "clients.csv"
+def _file(path: Path, header: str, rows) -> Path:
     with path.open("w") as out:
-        out.write("Код;Наименование;Отрасль;Регион\n")
-        for i in range(n):
-            out.write(f"C{i:05d};Клиент {i};Строительство;Регион {i % 80}\n")
+        out.write(header + "\n")
+        out.writelines(row + "\n" for row in rows)
     return path
+
+
+def _clients_file(work: Path, n: int) -> Path:
+    rows = (f"C{i:05d};Клиент {i};Строительство;Регион {i % 80}" for i in range(n))
+    return _file(work / "clients.csv", "Код;Наименование;Отрасль;Регион", rows)
 
 
 def _products_file(work: Path, n: int) -> Path:
-    path = work / "products.csv"
-    with path.open("w") as out:
-        out.write("Артикул;Наименование;Категория;Цена\n")
-        for i in range(n):
-            out.write(f"P{i:05d};Товар {i};Категория {i % 40};{100 + i % 900},50\n")
-    return path
+    rows = (f"P{i:05d};Товар {i};Категория {i % 40};{100 + i % 900},50" for i in range(n))
+    return _file(work / "products.csv", "Артикул;Наименование;Категория;Цена", rows)
 
 
 def _contacts_file(work: Path, n: int) -> Path:
     from kam.clients.models import Client
 
     codes = list(Client.objects.values_list("erp_code", flat=True)[:20_000])
-    path = work / "contacts.csv"
-    with path.open("w") as out:
-        out.write("Код клиента;ФИО;Должность;Email\n")
-        for i in range(n):
-            out.write(f"{codes[i % len(codes)]};Сотрудник {i};Менеджер;p{i}@example.ru\n")
-    return path
+    rows = (f"{codes[i % len(codes)]};Сотрудник {i};Менеджер;p{i}@example.ru" for i in range(n))
+    return _file(work / "contacts.csv", "Код клиента;ФИО;Должность;Email", rows)
 
 
 def _sales_file(work: Path, rows: int, pl) -> Path:

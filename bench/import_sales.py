@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -33,9 +34,18 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="kam-bench-"))
-    schema = f"kam_bench_{os.getpid()}"
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    with bench_database(args.database_url, "kam-bench-", keep=args.keep) as work:
+        _bench(args, work)
+
+
+@contextmanager
+def bench_database(database_url: str | None, prefix: str, *, keep: bool = False):
+    """A fresh database for a benchmark: a temporary SQLite file, or a new schema in the given
+    PostgreSQL database (dropped afterwards); this process's settings point at it. Yields the
+    working directory."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    schema = f"{prefix.strip('-').replace('-', '_')}_{os.getpid()}"
+    url = database_url or f"sqlite:///{work / 'bench.sqlite3'}"
     if url.startswith(("postgres:", "postgresql:")):
         _create_schema(url, schema)
         url += ("&" if "?" in url else "?") + "options=" + quote(f"-c search_path={schema}")
@@ -47,11 +57,11 @@ def main() -> None:
     )
     sys.path.insert(0, str(ROOT))
     try:
-        _bench(args, work)
+        yield work
     finally:
-        if not args.keep:
-            if args.database_url and url.startswith(("postgres:", "postgresql:")):
-                _drop_schema(args.database_url, schema)
+        if not keep:
+            if database_url and url.startswith(("postgres:", "postgresql:")):
+                _drop_schema(database_url, schema)
             subprocess.run(["rm", "-rf", str(work)], check=False)
 
 

@@ -60,8 +60,16 @@ class Site:
     # --- children -----------------------------------------------------------------------------
 
     def run(self, *args: str) -> str:
+        """Run a `kam` command to its end; its standard output."""
+        return self._child("-m", "kam.cli", *args)
+
+    def python(self, code: str) -> str:
+        """Run a snippet with Django set up; its standard output."""
+        return self._child("-c", PRELUDE + textwrap.dedent(code)).strip()
+
+    def _child(self, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "kam.cli", *args],
+            [sys.executable, *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -70,19 +78,6 @@ class Site:
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
-
-    def python(self, code: str) -> str:
-        """Run a snippet with Django set up; its standard output."""
-        done = subprocess.run(
-            [sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip()
 
     def start(self, *args: str, **env: str) -> subprocess.Popen:
         child = subprocess.Popen(

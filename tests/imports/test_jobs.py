@@ -127,20 +127,25 @@ def test_readers_see_the_old_lines_until_the_last_transaction_publishes(world, m
     assert SalesLine.every_line.count() == 3  # the replaced line is gone
 
 
-def test_a_published_batch_shows_whole_before_it_is_folded(world):
-    import_file(world.director, "sales", sales(world, ["10", "20"]))
-    batch = SalesBatch.objects.create()
-    old = SalesLine.objects.get(document_number="D2")
+def replace_in_batch(batch: SalesBatch, document: str, amount: str) -> None:
+    """What a chunk does to one line: the stored one marked replaced, the new one in the batch."""
+    old = SalesLine.objects.get(document_number=document)
     SalesLine.every_line.filter(pk=old.pk).update(superseded_by=batch)
     SalesLine.every_line.create(
         date=old.date,
         client=old.client,
         product=old.product,
         quantity=1,
-        amount=Decimal("99"),
-        document_number="D2",
+        amount=Decimal(amount),
+        document_number=document,
         batch=batch,
     )
+
+
+def test_a_published_batch_shows_whole_before_it_is_folded(world):
+    import_file(world.director, "sales", sales(world, ["10", "20"]))
+    batch = SalesBatch.objects.create()
+    replace_in_batch(batch, "D2", "99")
     assert lines() == [("D1", Decimal("10.00")), ("D2", Decimal("20.00"))]
     SalesBatch.objects.filter(pk=batch.pk).update(published=True)
     assert lines() == [("D1", Decimal("10.00")), ("D2", Decimal("99.00"))]
@@ -255,17 +260,7 @@ def test_an_import_that_died_after_publishing_is_folded(world):
     job = ImportJob.objects.latest("pk")
     batch = SalesBatch.objects.create(published=True)
     ImportJob.objects.filter(pk=job.pk).update(sales_batch=batch, worker="w-dead")
-    old = SalesLine.objects.get(document_number="D2")
-    SalesLine.every_line.filter(pk=old.pk).update(superseded_by=batch)
-    SalesLine.every_line.create(
-        date=old.date,
-        client=old.client,
-        product=old.product,
-        quantity=1,
-        amount=Decimal("77"),
-        document_number="D2",
-        batch=batch,
-    )
+    replace_in_batch(batch, "D2", "77")
     dead_worker("w-dead")
     jobs.sweep(NOW)
     assert not SalesBatch.objects.exists()
