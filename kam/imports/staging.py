@@ -26,6 +26,7 @@ import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
 
+from kam.core.db import let_waiting_writers_in
 from kam.sales.models import SalesBatch, SalesLine
 
 from .kinds.base import Counts
@@ -99,6 +100,8 @@ def write(
         counts.unchanged += part.height - inserted
         offset += part.height
         size = _next_size(size, time.perf_counter() - started)
+        if offset < total:
+            let_waiting_writers_in()
     with transaction.atomic():
         fence(total, total)
         SalesBatch.objects.filter(pk=batch.pk).update(published=True)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.clients.models import MONEY, Client, ClientOwnedQuerySet, DecimalSize
+from kam.core.db import let_waiting_writers_in
 
 QUANTITY: DecimalSize = {"max_digits": 16, "decimal_places": 3}
 
@@ -76,8 +77,9 @@ class SalesBatch(models.Model):
                     pk__in=lines.filter(**{mark: self}).values("pk")[: self.FOLD_CHUNK]
                 )
                 done = chunk.delete()[0] if delete else chunk.update(**{mark: None})
-            if not done:
+            if done < self.FOLD_CHUNK:
                 return
+            let_waiting_writers_in()
 
 
 def visible_lines() -> models.Q:
