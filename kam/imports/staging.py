@@ -36,7 +36,7 @@ MEASURES = ["quantity", "amount", "cost"]
 # Seconds one chunk's transaction should take. SQLite has one write lock for the database:
 # every other writer waits for it, so chunks stay short. PostgreSQL locks only the rows a
 # transaction touches (none another user edits), so longer chunks only save commits.
-TARGET_SECONDS = {"sqlite": 0.25, "postgresql": 2.0}
+TARGET_SECONDS = {"sqlite": 0.5, "postgresql": 2.0}
 FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 10_000, 1_000, 200_000
 SLOT_WAIT = 2.0  # seconds between two looks at a slot another import holds
 
