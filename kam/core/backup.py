@@ -97,18 +97,24 @@ def backup(output: Path | None = None, *, pages_per_step: int = 4096) -> Result:
 
 
 def _sqlite_backup(target: Path, pages_per_step: int) -> tuple[dict, list]:
-    source_path = settings.DATABASES["default"]["NAME"]
-    busy = settings.DATABASES["default"]["OPTIONS"].get("timeout", 30)
-    with closing(sqlite3.connect(source_path, timeout=busy, isolation_level=None)) as source:
+    database = settings.DATABASES["default"]
+    busy = database["OPTIONS"].get("timeout", 30)
+    sqlite_snapshot(database["NAME"], target, pages_per_step=pages_per_step, busy=busy)
+    with closing(sqlite3.connect(target, isolation_level=None)) as copy:
+        return _sqlite_contents(copy)
+
+
+def sqlite_snapshot(source: Path | str, target: Path, *, pages_per_step: int, busy: float) -> None:
+    """Copy the SQLite database ``source`` to ``target`` while others write to it."""
+    with closing(sqlite3.connect(source, timeout=busy, isolation_level=None)) as db:
         # One read transaction over every step: they all copy this snapshot (see the module).
-        source.execute("BEGIN")
-        source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        db.execute("BEGIN")
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         with closing(sqlite3.connect(target)) as copy:
-            source.backup(copy, pages=pages_per_step)
-        source.execute("COMMIT")
+            db.backup(copy, pages=pages_per_step)
+        db.execute("COMMIT")
     with closing(sqlite3.connect(target, isolation_level=None)) as copy:
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        return _sqlite_contents(copy)
 
 
 def _sqlite_contents(db: sqlite3.Connection) -> tuple[dict, list]:

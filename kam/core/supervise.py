@@ -6,6 +6,7 @@ runs in its own process group, so stopping it reaches everything it started (the
 server's reloader, gunicorn's workers); SIGTERM or SIGINT to the supervisor stops them all.
 """
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -46,7 +47,7 @@ class Child:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the child gets SIGTERM if the supervisor itself is killed (kill -9), never orphaned."""
+    """Linux: the child gets SIGTERM if the supervisor is killed (kill -9): never an orphan."""
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -118,10 +119,8 @@ class Supervisor:
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def describe(returncode: int) -> str:
