@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import CACHE, ROOT, _admin, _database, _drop  # noqa: E402
+from bench.load import CACHE, ROOT, _admin, _database, _drop
 
 WRITER = """
 import django; django.setup()

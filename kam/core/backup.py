@@ -238,8 +238,13 @@ def _unpack(archive: Path, work: Path) -> tuple[dict, dict[str, str]]:
                 hashes[member.name] = digest.hexdigest()
     except (tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as error:
         raise BackupError(damaged % {"file": archive, "reason": error}) from error
-    if not isinstance(manifest, dict):
-        raise BackupError(damaged % {"file": archive, "reason": _("it has no manifest")})
+    shape = {"created": str, "kam_version": str, "migrations": list, "tables": dict, "files": dict}
+    if not isinstance(manifest, dict) or any(
+        not isinstance(manifest.get(key), kind) for key, kind in shape.items()
+    ):
+        raise BackupError(
+            damaged % {"file": archive, "reason": _("its manifest is missing or incomplete")}
+        )
     return manifest, hashes
 
 

@@ -2,16 +2,22 @@
 is refused before the target is touched; the SQLite copy finishes while others write."""
 
 import gzip
+import hashlib
+import io
+import json
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
-from kam.core.backup import _allowed, _digest, sqlite_snapshot
+from kam.core.backup import BackupError, _allowed, _check, _digest, _unpack, sqlite_snapshot
 from tests.processes import ROOT, Site, sales_file, seed, upload
 
 # --- the SQLite copy under continuous writes (no Django database needed) --------------------
@@ -114,6 +120,13 @@ def kam(site: Site, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def said(message: str, **values) -> str:
+    """``message`` as the commands print it: in the site's language (settings.LANGUAGE_CODE)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % values if values else text
+
+
 def tables(site: Site) -> list[str]:
     if site.vendor == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
@@ -158,7 +171,7 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_file
     archive = tmp_path / "kam.tar.gz"
     made = kam(source, "backup", "--output", str(archive))
     assert made.returncode == 0, made.stderr
-    assert "Backup written to" in made.stdout
+    assert archive.is_file()
 
     target = sites("target")  # migrated: as after `make migrate` on a new machine
     expected, files = contents(source), media(source)
@@ -183,7 +196,11 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_file
     # Now it holds data: a second restore needs --force.
     again = kam(target, "restore", str(archive))
     assert again.returncode != 0
-    assert "--force" in again.stderr
+    holds_data = (
+        "The database already holds data. Restoring replaces all of it: run again with --force "
+        "if that is what you want."
+    )
+    assert said(holds_data) in again.stderr
 
     # A damaged archive is refused with a clear message and the target is left as it was.
     data = archive.read_bytes()
@@ -192,9 +209,76 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row_and_file
     raw = bytearray(gzip.decompress(data))
     raw[len(raw) // 3] ^= 0xFF  # a byte inside the database file
     flipped.write_bytes(gzip.compress(bytes(raw)))
-    for bad, says in ((truncated, "damaged"), (flipped, "does not match its checksum")):
+    damaged = "%(file)s is not a KAM backup, or it is damaged: %(reason)s"
+    mismatch = "The backup is damaged: %(name)s does not match its checksum (or is missing)."
+    for bad, says in (
+        (truncated, said(damaged, file=truncated, reason="")),
+        (
+            flipped,
+            said(mismatch, name=f"database.{'sqlite3' if source.vendor == 'sqlite' else 'pgdump'}"),
+        ),
+    ):
         refused = kam(target, "restore", str(bad), "--force")
         assert refused.returncode != 0
         assert says in refused.stderr, refused.stderr
         assert "Traceback" not in refused.stderr
     assert contents(target) == after
+
+
+# --- archives refused before anything is touched (no database needed) ----------------------
+
+
+def archive_of(path: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def manifest(**changes) -> dict:
+    data = b"SQLite format 3\0"
+    return {
+        "format": 1,
+        "kam_version": "0.1.0",
+        "created": "2026-12-01T00:00:00+00:00",
+        "engine": "sqlite",
+        "migrations": [["core", "0001_initial"]],
+        "tables": {},
+        "files": {"database.sqlite3": hashlib.sha256(data).hexdigest()},
+        **changes,
+    }
+
+
+def test_an_entry_outside_the_archives_folders_is_refused(tmp_path):
+    archive = archive_of(tmp_path / "evil.tar.gz", {"media/../../escape.txt": b"x"})
+    with pytest.raises(BackupError, match="escape.txt"):
+        _unpack(archive, tmp_path / "work")
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_an_archive_without_a_whole_manifest_is_refused(tmp_path):
+    bare = archive_of(tmp_path / "bare.tar.gz", {"database.sqlite3": b"SQLite format 3\0"})
+    with pytest.raises(BackupError, match="bare.tar.gz"):
+        _unpack(bare, tmp_path / "work")
+    partial = {"manifest.json": json.dumps({"format": 1}).encode()}
+    with pytest.raises(BackupError, match="partial.tar.gz"):
+        _unpack(archive_of(tmp_path / "partial.tar.gz", partial), tmp_path / "work2")
+
+
+@pytest.mark.parametrize(
+    "changes, says",
+    [
+        ({"engine": "postgresql"}, "postgresql"),
+        ({"format": 2}, "(2)"),
+        ({"files": {"database.sqlite3": "0" * 64}}, "database.sqlite3"),
+        ({"migrations": [["core", "0099_from_the_future"]]}, "core.0099_from_the_future"),
+    ],
+)
+def test_a_manifest_that_does_not_fit_is_refused(changes, says):
+    hashes = {"database.sqlite3": hashlib.sha256(b"SQLite format 3\0").hexdigest()}
+    _check(manifest(), hashes, "sqlite")  # the unchanged one fits
+    with pytest.raises(BackupError) as refused:
+        _check(manifest(**changes), hashes, "sqlite")
+    assert says in str(refused.value)

@@ -10,6 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from tests.processes import ROOT, Site, sales_file, seed, upload
 
@@ -109,7 +111,8 @@ def test_serve_answers_restarts_a_killed_worker_and_web_server_and_stops_cleanly
     for pid in everything:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
     assert "worker (pid" in output and "exited with signal SIGKILL" in output
-    assert "KAM has stopped." in output
+    with translation.override(settings.LANGUAGE_CODE):
+        assert translation.gettext("KAM has stopped.") in output
 
 
 def _zombie(pid: int) -> bool:
