@@ -14,9 +14,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
+from kam import settings as site_settings  # the children's, not the tests' "en"
 from kam.core.backup import BackupError, _allowed, _check, _digest, _unpack, sqlite_snapshot
 from tests.processes import ROOT, Site, sales_file, seed, upload
 
@@ -121,8 +121,8 @@ def kam(site: Site, *args: str) -> subprocess.CompletedProcess:
 
 
 def said(message: str, **values) -> str:
-    """``message`` as the commands print it: in the site's language (settings.LANGUAGE_CODE)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """``message`` as the commands print it, in the site's language."""
+    with translation.override(site_settings.LANGUAGE_CODE):
         text = translation.gettext(message)
     return text % values if values else text
 

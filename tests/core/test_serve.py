@@ -10,9 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
+from kam import settings as site_settings  # the children's, not the tests' "en"
 from tests.processes import ROOT, Site, sales_file, seed, upload
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -111,7 +111,7 @@ def test_serve_answers_restarts_a_killed_worker_and_web_server_and_stops_cleanly
     for pid in everything:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
     assert "worker (pid" in output and "exited with signal SIGKILL" in output
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(site_settings.LANGUAGE_CODE):
         assert translation.gettext("KAM has stopped.") in output
 
 
