@@ -233,7 +233,7 @@ STATICFILES_DIRS = [BASE_DIR / "kam" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "kam.core.staticfiles.StaticFilesStorage"
         if PRODUCTION
         else "whitenoise.storage.CompressedStaticFilesStorage"
     },
