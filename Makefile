@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate demo lint format check-migrations messages browser-test bench clean
+.PHONY: run dev test install install-test migrate demo lint format check-migrations messages browser-test bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) manage.py demo --if-empty
 
-## make run: install, migrate SQLite, load the demo company, start web server + task worker.
+## make run: install, migrate SQLite, load the demo company, start gunicorn + the task worker
+## (both restarted if they exit; Ctrl+C stops both).
 run: demo
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+## make dev: the same with Django's auto-reloading development server instead of gunicorn.
+dev: demo
+	$(PY) manage.py serve --dev --host $(HOST) --port $(PORT)
 
 ## make test: lint, types (mypy), migrations check, the whole pytest suite on SQLite.
 test: $(TEST_STAMP)

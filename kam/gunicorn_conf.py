@@ -1,0 +1,21 @@
+"""gunicorn's settings for KAM, from the environment: `gunicorn -c python:kam.gunicorn_conf`.
+
+`kam serve` and the systemd unit in deploy/ both use it. gthread workers: each process serves
+KAM_WEB_THREADS requests at once, so a slow export or upload does not hold a whole process, and
+threads share one process's memory (Polars frames, caches). docs/deployment.md says how to size.
+"""
+
+import os
+
+wsgi_app = "kam.wsgi:application"
+bind = os.environ.get("KAM_WEB_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("KAM_WEB_WORKERS", 2))
+threads = int(os.environ.get("KAM_WEB_THREADS", 4))
+# With gthread a long request does not trip this; it ends only a worker that stopped answering.
+timeout = int(os.environ.get("KAM_WEB_TIMEOUT", 120))
+graceful_timeout = 30
+# A fresh worker now and then bounds the memory a long-lived Python process gathers.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = os.environ.get("KAM_WEB_ACCESS_LOG") or None  # "-" = standard output
