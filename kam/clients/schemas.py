@@ -8,7 +8,7 @@ from ninja import Field, FilterLookup, FilterSchema, Schema
 from pydantic import PlainSerializer
 
 from kam.core.api import Money, Payload, UserRef, patch_schema
-from kam.core.ids import MAX_INT32, Date, Id
+from kam.core.ids import Date, Id
 
 from .groups import attach_groups
 from .models import Attitude, ClientStatus, ClientType, DecisionRole
@@ -123,7 +123,7 @@ class ClientIn(Payload):
     legal_name: str = ""
     industry: str = ""
     region: str = ""
-    employees: int | None = Field(None, ge=0, le=MAX_INT32)
+    employees: int | None = None
     annual_revenue: Decimal | None = Field(None, description='Money as a string: "1234.50".')
     website: str = ""
     description: str = ""
@@ -234,7 +234,7 @@ class ContactIn(Payload):
     email: str = ""
     phone: str = ""
     decision_role: DecisionRoleOrBlank = ""
-    influence: int = Field(3, ge=1, le=5, description="1 = little, 5 = decisive.")
+    influence: int = Field(3, description="1 = little, 5 = decisive.")
     attitude: Attitude = Attitude.NEUTRAL
     reports_to: Id | None = Field(None, description="Contact id at the same client.")
     motivation: str = ""

@@ -21,9 +21,6 @@ from pydantic import BeforeValidator, Field
 MAX_ID = 2**63 - 1
 """The largest key the database holds (a signed 64-bit integer)."""
 
-MAX_INT32 = 2**31 - 1
-"""The largest value of an IntegerField on PostgreSQL (a count such as a client's employees)."""
-
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """An object id in a path, a query or a payload."""
 

@@ -11,8 +11,6 @@ from kam.clients.models import Strength
 from kam.clients.schemas import ClientRef
 from kam.core.api import Money, Payload, Quantity, UserRef, patch_schema
 
-from .models import MAX_YEAR, MIN_YEAR
-
 Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 """A percentage 0–100, serialised as a string with two decimals: ``"40.00"``."""
 
@@ -45,9 +43,7 @@ class PotentialOut(Schema):
 
 
 class PotentialIn(Payload):
-    year: int = Field(
-        ge=MIN_YEAR, le=MAX_YEAR, description="2000–2100; one estimate per client and year."
-    )
+    year: int = Field(description="2000–2100; one estimate per client and year.")
     total_demand: Decimal | None = Field(
         None,
         description=(
@@ -59,7 +55,7 @@ class PotentialIn(Payload):
     driver: str = Field("", description="What the demand follows, e.g. “m² built”.")
     driver_quantity: Decimal | None = Field(None, description='A decimal as a string: "12.500".')
     rate: Decimal | None = Field(None, description="Money per driver unit, up to four decimals.")
-    achievable_share: Decimal = Field(ge=0, le=100, description='Percent 0–100 as a string: "40".')
+    achievable_share: Decimal = Field(description='Percent 0–100 as a string: "40".')
 
 
 PotentialPatch = patch_schema(PotentialIn, "PotentialPatch")
