@@ -1,7 +1,7 @@
 """Schemathesis against the API, in process, as each role: no server errors, every status code
 documented, every response as the schema says (docs/api.md). Not in the default run: CI runs it
 on SQLite with ``pytest -m schemathesis -p no:xdist`` (a few minutes); the examples per
-operation are bounded by ``KAM_SCHEMATHESIS_EXAMPLES`` (default 15).
+operation are bounded by ``KAM_SCHEMATHESIS_EXAMPLES`` (default 10).
 
 Each role's run writes to the test database of that test only, rolled back afterwards.
 ``scripts/api_fuzz.py`` runs the full Schemathesis CLI against a live demo server.
@@ -24,7 +24,7 @@ from kam.wsgi import application
 
 pytestmark = pytest.mark.schemathesis
 
-EXAMPLES = int(os.environ.get("KAM_SCHEMATHESIS_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("KAM_SCHEMATHESIS_EXAMPLES", "10"))
 ROLES = ["director", "kam", "assistant", "member"]
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
