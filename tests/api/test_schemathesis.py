@@ -11,6 +11,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,6 +30,17 @@ EXAMPLES = int(os.environ.get("KAM_SCHEMATHESIS_EXAMPLES", "10"))
 ROLES = ["director", "kam", "assistant", "member"]
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls through the WSGI app end with ``request_finished``, which closes the connection the
+    test's transaction lives on (PostgreSQL); Django's test client disconnects it the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=ROLES)
