@@ -7,7 +7,7 @@ rule and answers errors in one format (kam.core.api). Docs: /api/docs; schema: /
 from ninja import NinjaAPI
 
 from kam.clients.api import router as clients_router
-from kam.core.api import install_error_handlers
+from kam.core.api import add_common_responses, install_error_handlers
 from kam.core.api_auth import api_auth
 from kam.core.api_auth import router as tokens_router
 from kam.insights.api import router as insights_router
@@ -22,6 +22,9 @@ class KamAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         # The URL name ("client_list") is stable and reads well in generated clients.
         return getattr(operation, "url_name", None) or super().get_openapi_operation_id(operation)
+
+    def get_openapi_schema(self, **kwargs):
+        return add_common_responses(super().get_openapi_schema(**kwargs))
 
 
 api = KamAPI(

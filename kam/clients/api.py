@@ -24,6 +24,7 @@ from kam.core.api import (
     resolve_refs,
     tagged,
 )
+from kam.core.ids import Id
 
 from . import services
 from .groups import attach_groups, with_parent_name
@@ -128,7 +129,7 @@ def client_list(request, filters: Query[ClientFilter], ordering: ClientOrdering 
     summary="Read a client",
     tags=["clients"],
 )
-def client_detail(request, client_id: int, response: HttpResponse):
+def client_detail(request, client_id: Id, response: HttpResponse):
     """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
     return tagged(
         request, response, ClientOut, get_object_or_404(client_rows(request.auth), pk=client_id)
@@ -160,7 +161,7 @@ def client_create(request, payload: ClientIn):
 )
 def client_update(
     request,
-    client_id: int,
+    client_id: Id,
     payload: ClientPatch,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,
@@ -200,7 +201,7 @@ def contact_list(request, filters: Query[ContactFilter]):
     summary="Read a contact",
     tags=["contacts"],
 )
-def contact_detail(request, contact_id: int, response: HttpResponse):
+def contact_detail(request, contact_id: Id, response: HttpResponse):
     """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
     contact = get_object_or_404(_contacts(request.auth), pk=contact_id)
     return tagged(request, response, ContactOut, contact)
@@ -234,7 +235,7 @@ def contact_create(request, payload: ContactIn):
 )
 def contact_update(
     request,
-    contact_id: int,
+    contact_id: Id,
     payload: ContactPatch,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,

@@ -8,6 +8,7 @@ from ninja import Field, FilterLookup, FilterSchema, Schema
 from pydantic import PlainSerializer
 
 from kam.core.api import Money, Payload, UserRef, patch_schema
+from kam.core.ids import Date, Id
 
 from .groups import attach_groups
 from .models import Attitude, ClientStatus, ClientType, DecisionRole
@@ -141,11 +142,11 @@ class ClientIn(Payload):
     payment_on_time_pct: Decimal | None = Field(
         None, ge=0, le=100, max_digits=5, decimal_places=2, description=PAYMENT_ON_TIME
     )
-    owner: int | None = Field(
+    owner: Id | None = Field(
         None, description="User id of the KAM; only the director chooses (default: you)."
     )
-    assistant: int | None = Field(None, description="User id of the assistant.")
-    parent: int | None = Field(None, description="Client id of the parent company.")
+    assistant: Id | None = Field(None, description="User id of the assistant.")
+    parent: Id | None = Field(None, description="Client id of the parent company.")
 
 
 ClientPatch = patch_schema(ClientIn, "ClientPatch")
@@ -177,12 +178,12 @@ class ClientFilter(FilterSchema):
     is_industry_leader: bool | None = None
     is_reference_customer: bool | None = None
     is_expert: bool | None = None
-    owner: Annotated[int | None, FilterLookup("owner_id")] = Field(
+    owner: Annotated[Id | None, FilterLookup("owner_id")] = Field(
         None, description="User id of the owner KAM."
     )
     region: str | None = None
     industry: str | None = None
-    parent: Annotated[int | None, FilterLookup("parent_id")] = Field(
+    parent: Annotated[Id | None, FilterLookup("parent_id")] = Field(
         None, description="Client id of the parent company (one you may see)."
     )
 
@@ -225,7 +226,7 @@ class ContactOut(Schema):
 
 
 class ContactIn(Payload):
-    client: int = Field(description="Client id; the contact stays with this client.")
+    client: Id = Field(description="Client id; the contact stays with this client.")
     full_name: str
     external_id: str = ""
     position: str = ""
@@ -235,13 +236,13 @@ class ContactIn(Payload):
     decision_role: DecisionRoleOrBlank = ""
     influence: int = Field(3, description="1 = little, 5 = decisive.")
     attitude: Attitude = Attitude.NEUTRAL
-    reports_to: int | None = Field(None, description="Contact id at the same client.")
+    reports_to: Id | None = Field(None, description="Contact id at the same client.")
     motivation: str = ""
     bonus_drivers: str = ""
-    relationship_owner: int | None = Field(None, description="User id on our side.")
-    last_contact_on: dt.date | None = None
+    relationship_owner: Id | None = Field(None, description="User id on our side.")
+    last_contact_on: Date | None = None
     has_left: bool = False
-    left_on: dt.date | None = None
+    left_on: Date | None = None
     notes: str = ""
 
 
@@ -249,7 +250,7 @@ ContactPatch = patch_schema(ContactIn, "ContactPatch", exclude={"client"})
 
 
 class ContactFilter(FilterSchema):
-    client: Annotated[int | None, FilterLookup("client_id")] = Field(None, description="Client id.")
+    client: Annotated[Id | None, FilterLookup("client_id")] = Field(None, description="Client id.")
     decision_role: DecisionRole | None = None
     has_left: bool | None = None
     q: Annotated[

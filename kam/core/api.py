@@ -32,6 +32,7 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.params import functions as param
 from pydantic import ConfigDict, PlainSerializer, create_model
 
+from .ids import Offset
 from .locking import IfMatch, PreconditionFailed
 from .models import User
 
@@ -90,6 +91,55 @@ WRITE_ERRORS = {**ERRORS, 412: PreconditionFailedOut}
 """The errors of a change of an existing object: also 412 for a stale ``If-Match``."""
 
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+_UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def _answer(description: str, schema: type[Schema]) -> dict:
+    ref = {"$ref": f"#/components/schemas/{schema.__name__}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def add_common_responses(schema: dict) -> dict:
+    """Publish the errors every operation of a shape can answer, whichever router it is in.
+
+    They come from the shared machinery, not from the views, so they are derived here from what
+    the operation takes (a route only declares the errors of its own rules, e.g. a 403 for
+    a write reserved to the director): a bearer token or session → 401; unsafe methods with a
+    session need the CSRF token → 403; any parameter or body can fail validation → 422; a path
+    id can name something you cannot see → 404; a body can be malformed JSON, and any query
+    string or body can hold NUL characters (kam.core.middleware) → 400; an ``If-Match`` header
+    can be stale → 412.
+    """
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            params = operation.get("parameters", [])
+            places = {p["in"] for p in params}
+            headers = {p["name"] for p in params if p["in"] == "header"}
+            has_body = "requestBody" in operation
+            common = {}
+            if operation.get("security"):
+                common[401] = _answer(_("No valid bearer token or session."), ErrorOut)
+            if method in _UNSAFE:
+                common[403] = _answer(_("Refused: a rule or a missing CSRF token."), ErrorOut)
+            # Any query string is checked for NUL characters, declared parameters or not.
+            common[400] = _answer(_("Malformed JSON, or a NUL character."), ErrorOut)
+            if "path" in places:
+                common[404] = _answer(_("No such object, or one you may not see."), ErrorOut)
+            if params or has_body:
+                common[422] = _answer(_("Invalid parameters or payload."), ValidationErrorOut)
+            if "If-Match" in headers:
+                common[412] = _answer(
+                    _("Changed since the ETag in If-Match."), PreconditionFailedOut
+                )
+            responses = operation["responses"]
+            for status, answer in common.items():
+                responses.setdefault(status, answer)
+            # Keys as the JSON has them, in order, so the published document reads stably.
+            operation["responses"] = {
+                str(k): responses[k] for k in sorted(responses, key=lambda k: int(k))
+            }
+    return schema
 
 
 def django_error_detail(exc: DjangoValidationError) -> list[dict]:
@@ -184,7 +234,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
-    offset: int = Field(0, ge=0, description="Items to skip.")
+    offset: Offset = Field(0, description="Items to skip.")
 
 
 class Pagination(LimitOffsetPagination):

@@ -23,6 +23,7 @@ from ninja.security import HttpBearer, django_auth
 from .api import ERRORS, ErrorOut, Payload, ValidationErrorOut
 from .db import unless_busy
 from .forms import ApiTokenForm
+from .ids import Id
 from .models import ApiToken
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -124,7 +125,7 @@ def token_create(request, payload: TokenIn):
     url_name="token_revoke",
     summary="Revoke one of your API tokens",
 )
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: Id):
     """Revoked tokens stop working at once. Someone else's token, or a revoked one, is a 404."""
     token = get_object_or_404(request.auth.api_tokens.filter(revoked_at__isnull=True), pk=token_id)
     token.revoked_at = timezone.now()

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import register_converter
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class CoreConfig(AppConfig):
     name = "kam.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from .ids import IdConverter
+
+        # Before any URLconf is read: page URLs spell their ids `<id:pk>` (kam.core.ids).
+        register_converter(IdConverter, "id")

@@ -8,6 +8,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 
 from kam.core.api import ERRORS, Pagination
+from kam.core.ids import Id
 
 from .figures import run_figures
 from .models import AnalyticsRun, ClientAnalytics
@@ -43,7 +44,7 @@ def analytics_client_list(request, filters: Query[ClientAnalyticsFilter]):
     summary="Read a client's analytics",
     tags=["analytics"],
 )
-def analytics_client_detail(request, client_id: int):
+def analytics_client_detail(request, client_id: Id):
     """404 when you may not see the client, or when its analytics are not computed yet."""
     return get_object_or_404(_snapshots(request.auth), client_id=client_id)
 

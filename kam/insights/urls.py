@@ -7,5 +7,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("export/", views.export, name="export"),
     path("recompute/", views.recompute_now, name="recompute"),
-    path("clients/<int:pk>/", views.client_card, name="client_card"),
+    path("clients/<id:pk>/", views.client_card, name="client_card"),
 ]

@@ -18,6 +18,7 @@ from kam.core.api import (
     require,
     tagged,
 )
+from kam.core.ids import Id
 
 from . import services
 from .models import ClientScore, ClientScoreQuerySet, KeyProfile, Normalisation, ScoringTrigger
@@ -164,7 +165,7 @@ def score_list(request, filters: Query[ScoreFilter]):
     url_name="client_score_history",
     summary="A client's scores over the kept scorings",
 )
-def client_score_history(request, client_id: int):
+def client_score_history(request, client_id: Id):
     """Newest first; the first item is the current score."""
     client = visible_client_or_404(request.auth, client_id)
     return (

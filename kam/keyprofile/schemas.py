@@ -2,13 +2,14 @@
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import FilterSchema, Schema
 from pydantic import Field, field_validator
 
 from kam.clients.schemas import ClientRef
 from kam.core.api import UserRef
+from kam.core.ids import Id
 
 from .models import Metric, Normalisation
 
@@ -48,12 +49,18 @@ class ProfileOut(Schema):
         return list(obj.criteria.all())
 
 
+# What ProfileCriterion stores: weight DECIMAL(6, 3), min_value DECIMAL(20, 4), band edges as
+# text of at most 300 characters ("%g" of each, comma-separated). Bounded here, so a number
+# the column cannot hold is a 422 naming the field, not a failure of the database.
+CRITERION_VALUE = Field(ge=-1e15, le=1e15)
+
+
 class CriterionIn(Schema):
     metric: MetricName
-    weight: float = Field(ge=0, le=1000)
+    weight: float = Field(ge=0, le=999.999)
     normalisation: NormalisationName = NormalisationName("minmax")
-    bands: list[float] = Field(default_factory=list, max_length=50)
-    min_value: float | None = None
+    bands: list[Annotated[float, CRITERION_VALUE]] = Field(default_factory=list, max_length=20)
+    min_value: Annotated[float, CRITERION_VALUE] | None = None
 
     @field_validator("bands")
     @classmethod
@@ -131,4 +138,4 @@ class ScoreFilter(FilterSchema):
     key: bool | None = Field(None, description="Only key (true) or only not key (false) clients.")
     candidates: bool | None = Field(None, description="true: only clients passing every threshold.")
     movement: Literal["up", "down", "new"] | None = None
-    owner: int | None = Field(None, description="The owner KAM's user id.")
+    owner: Id | None = Field(None, description="The owner KAM's user id.")

@@ -24,6 +24,7 @@ from kam.core.api import (
     resolve_refs,
     tagged,
 )
+from kam.core.ids import Id
 
 from . import services
 from .schemas import KamLoadOut, PortfolioRowOut, ReassignIn
@@ -32,7 +33,7 @@ router = Router()
 
 
 class PortfolioFilter(Schema):
-    owner: int | None = Field(None, description="User id of the owner KAM.")
+    owner: Id | None = Field(None, description="User id of the owner KAM.")
 
 
 class PortfolioPage(Schema):
@@ -82,7 +83,7 @@ def portfolio_load(request):
 )
 def client_reassign(
     request,
-    client_id: int,
+    client_id: Id,
     payload: ReassignIn,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,

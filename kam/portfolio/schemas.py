@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from kam.clients.models import ClientStatus, ClientType
 from kam.clients.schemas import ClientRef
 from kam.core.api import Money, Payload, UserRef
+from kam.core.ids import Id
 from kam.insights.schemas import AbcClass, RiskLevel, XyzClass
 
 
@@ -181,5 +182,5 @@ class KamLoadOut(Schema):
 
 
 class ReassignIn(Payload):
-    owner: int = Field(description="User id of the new owner: an active KAM.")
+    owner: Id = Field(description="User id of the new owner: an active KAM.")
     reason: str = Field(description="Why the client moves; kept in the client's history.")

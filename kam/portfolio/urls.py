@@ -7,6 +7,6 @@ urlpatterns = [
     path("", views.my_portfolio, name="mine"),
     path("export/", views.export, name="export"),
     path("load/", views.kam_load, name="load"),
-    path("kam/<int:pk>/", views.kam_portfolio, name="kam"),
-    path("reassign/<int:pk>/", views.reassign, name="reassign"),
+    path("kam/<id:pk>/", views.kam_portfolio, name="kam"),
+    path("reassign/<id:pk>/", views.reassign, name="reassign"),
 ]

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from kam.clients.models import Client, ClientStatus
 from kam.core.exports import csv_response, xlsx_response
 from kam.core.forms import form_status, report_saved, run_service
+from kam.core.ids import BadQueryId, query_id
 from kam.core.models import Role, User
 
 from . import services
@@ -74,17 +75,16 @@ def kam_portfolio(request, pk: int):
     )
 
 
-def _owner_filter(request) -> int | None:
-    """The optional ``?owner=<KAM id>`` of the export: it narrows the rows the reader sees."""
-    owner = request.GET.get("owner", "")
-    return int(owner) if owner.isdigit() else None
-
-
 @login_required
 def export(request):
-    """The rows of the portfolio as XLSX (``?format=csv`` for CSV); ``?owner=`` for one KAM's."""
+    """The rows of the portfolio as XLSX (``?format=csv`` for CSV); ``?owner=<KAM id>`` narrows
+    them to one KAM's. An owner that is not an id is a 400 saying so, not a silent full export."""
     clients = services.key_clients(request.user)
-    if (owner := _owner_filter(request)) is not None:
+    try:
+        owner = query_id(request.GET, "owner")
+    except BadQueryId as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    if owner is not None:
         clients = clients.filter(owner_id=owner)
     rows, totals = services.portfolio(clients)
     header = services.export_header(totals.year)

@@ -18,6 +18,7 @@ from kam.clients.api import visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
 from kam.core.api import ERRORS, WRITE_ERRORS, IfMatchHeader, Pagination, if_match, require, tagged
+from kam.core.ids import Id
 
 from . import selectors, services
 from .models import ClientPotential, ClientStrategy
@@ -57,7 +58,7 @@ def _potentials(user) -> QuerySet:
     tags=["potential"],
 )
 @paginate(Pagination)
-def potential_list(request, client_id: int):
+def potential_list(request, client_id: Id):
     """The client's estimates, oldest year first, each with its potential revenue, actual
     purchases in that year, share of wallet and gap (computed, never stored)."""
     client = visible_client_or_404(request.auth, client_id)
@@ -71,7 +72,7 @@ def potential_list(request, client_id: int):
     summary="Estimate a client's potential for a year",
     tags=["potential"],
 )
-def potential_create(request, client_id: int, payload: PotentialIn):
+def potential_create(request, client_id: Id, payload: PotentialIn):
     """One estimate per client and year. The director, the client's KAM and its assistants."""
     user = request.auth
     client = _editable_client(user, client_id)
@@ -87,7 +88,7 @@ def potential_create(request, client_id: int, payload: PotentialIn):
     summary="Read a potential estimate",
     tags=["potential"],
 )
-def potential_detail(request, potential_id: int, response: HttpResponse):
+def potential_detail(request, potential_id: Id, response: HttpResponse):
     """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
     potential = get_object_or_404(_potentials(request.auth), pk=potential_id)
     return tagged(request, response, PotentialOut, potential)
@@ -102,7 +103,7 @@ def potential_detail(request, potential_id: int, response: HttpResponse):
 )
 def potential_update(
     request,
-    potential_id: int,
+    potential_id: Id,
     payload: PotentialPatch,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,
@@ -137,7 +138,7 @@ def potential_update(
     summary="A client's purchases per product category, with competitors present",
     tags=["potential"],
 )
-def whitespace(request, client_id: int):
+def whitespace(request, client_id: Id):
     """Every product category of the company with the client's purchases from us over the last
     12 calendar months (``buys_from_us`` false: whitespace), and the competitors at the client
     whose “what it supplies” names the category."""
@@ -154,7 +155,7 @@ def whitespace(request, client_id: int):
     summary="Read a client's strategy and needs",
     tags=["strategy"],
 )
-def strategy_detail(request, client_id: int, response: HttpResponse):
+def strategy_detail(request, client_id: Id, response: HttpResponse):
     """Before anything is recorded the texts are empty and ``updated_at`` is null (not a 404:
     a 404 always means a client you may not see). The ``ETag`` header identifies this version:
     send it as ``If-Match`` with a change."""
@@ -175,7 +176,7 @@ def _strategy(client: Client) -> ClientStrategy:
 )
 def strategy_update(
     request,
-    client_id: int,
+    client_id: Id,
     payload: StrategyIn,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,

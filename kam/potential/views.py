@@ -38,10 +38,16 @@ def potential_tab(request, pk: int):
     )
 
 
+def _year(request) -> int | None:
+    """``?year=`` as a number; None when absent or not ASCII digits (``"²".isdigit()`` too)."""
+    year = request.GET.get("year", "")
+    return int(year) if year.isascii() and year.isdigit() else None
+
+
 def _potential_form_page(request, client, potential=None):
     initial = {}
-    if potential is None and (year := request.GET.get("year", "")).isdigit():
-        initial["year"] = int(year)
+    if potential is None and (year := _year(request)) is not None:
+        initial["year"] = year
 
     def save(data):
         year = data.pop("year")
@@ -105,8 +111,8 @@ def potential_export(request):
         .select_related("client", "client__owner")
         .order_by("client__name", "client_id", "year")
     )
-    if (year := request.GET.get("year", "")).isdigit():
-        potentials = potentials.filter(year=int(year))
+    if (year := _year(request)) is not None:
+        potentials = potentials.filter(year=year)
     header = [
         _("Client"),
         _("ERP code"),

@@ -23,6 +23,7 @@ from kam.core.api import (
     require,
     tagged,
 )
+from kam.core.ids import Id
 from kam.insights.models import SUGGESTED_TYPES
 
 from . import services
@@ -59,7 +60,7 @@ def _qualification(client: Client) -> Qualification:
     summary="Read a client's three-P qualification",
     tags=["qualification"],
 )
-def qualification_detail(request, client_id: int, response: HttpResponse):
+def qualification_detail(request, client_id: Id, response: HttpResponse):
     """Need, solvency and authority to decide, each with its status, evidence and who assessed
     it when; the P's still missing. Before the first assessment all three are unknown and
     ``updated_at`` is null (not a 404: a 404 always means a client you may not see). The
@@ -77,7 +78,7 @@ def qualification_detail(request, client_id: int, response: HttpResponse):
 )
 def qualification_update(
     request,
-    client_id: int,
+    client_id: Id,
     payload: QualificationIn,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,
@@ -108,7 +109,7 @@ def qualification_update(
     tags=["key decisions"],
 )
 @paginate(Pagination)
-def key_decision_list(request, client_id: int):
+def key_decision_list(request, client_id: Id):
     """Every decision recorded for the client, newest first: who, when, why, and the score,
     suggested type and client status at the time. Decisions are never edited."""
     client = visible_client_or_404(request.auth, client_id)
@@ -127,7 +128,7 @@ def key_decision_list(request, client_id: int):
     tags=["key decisions"],
 )
 def key_decision_create(
-    request, client_id: int, payload: KeyDecisionIn, if_match_header: IfMatchHeader = None
+    request, client_id: Id, payload: KeyDecisionIn, if_match_header: IfMatchHeader = None
 ):
     """Only the director or the client's own KAM (others 403). A prospect can be made key only
     when all three P's are confirmed (otherwise 422 naming the missing ones); removing a client
@@ -155,7 +156,7 @@ def key_decision_create(
     tags=["qualification"],
 )
 def client_type_confirm(
-    request, client_id: int, payload: ClientTypeIn, if_match_header: IfMatchHeader = None
+    request, client_id: Id, payload: ClientTypeIn, if_match_header: IfMatchHeader = None
 ):
     """Only the director or the client's own KAM (others 403). A reason is required when the
     type differs from the suggested one; the client's history keeps it. ``If-Match`` takes the

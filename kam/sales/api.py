@@ -21,6 +21,7 @@ from kam.core.api import (
     resolve_refs,
     tagged,
 )
+from kam.core.ids import Id
 
 from . import services
 from .models import Product, SalesLine
@@ -79,7 +80,7 @@ def product_list(request, filters: Query[ProductFilter]):
     summary="Read a product",
     tags=["products"],
 )
-def product_detail(request, product_id: int, response: HttpResponse):
+def product_detail(request, product_id: Id, response: HttpResponse):
     """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
     return tagged(request, response, ProductOut, get_object_or_404(Product, pk=product_id))
 
@@ -107,7 +108,7 @@ def product_create(request, payload: ProductIn):
 )
 def product_update(
     request,
-    product_id: int,
+    product_id: Id,
     payload: ProductPatch,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,
@@ -147,7 +148,7 @@ def sales_line_list(request, filters: Query[SalesLineFilter]):
     summary="Read a sales line",
     tags=["sales lines"],
 )
-def sales_line_detail(request, line_id: int, response: HttpResponse):
+def sales_line_detail(request, line_id: Id, response: HttpResponse):
     """The ``ETag`` header identifies this version: send it as ``If-Match`` with a change."""
     line = get_object_or_404(_sales_lines(request.auth), pk=line_id)
     return tagged(request, response, SalesLineOut, line)
@@ -178,7 +179,7 @@ def sales_line_create(request, payload: SalesLineIn):
 )
 def sales_line_update(
     request,
-    line_id: int,
+    line_id: Id,
     payload: SalesLinePatch,
     response: HttpResponse,
     if_match_header: IfMatchHeader = None,

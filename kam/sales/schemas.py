@@ -8,6 +8,7 @@ from ninja import Field, FilterLookup, FilterSchema, Schema
 
 from kam.clients.schemas import ClientRef
 from kam.core.api import Money, Payload, Quantity, patch_schema
+from kam.core.ids import Date, Id
 
 MONEY_IN = 'Money as a string: "1234.50".'
 
@@ -68,9 +69,9 @@ class SalesLineOut(Schema):
 
 
 class SalesLineIn(Payload):
-    date: dt.date
-    client: int = Field(description="Client id.")
-    product: int = Field(description="Product id.")
+    date: Date
+    client: Id = Field(description="Client id.")
+    product: Id = Field(description="Product id.")
     quantity: Decimal = Field(description='A decimal as a string: "12.500".')
     amount: Decimal = Field(description=MONEY_IN)
     cost: Decimal | None = Field(None, description=MONEY_IN)
@@ -81,14 +82,14 @@ SalesLinePatch = patch_schema(SalesLineIn, "SalesLinePatch")
 
 
 class SalesLineFilter(FilterSchema):
-    client: Annotated[int | None, FilterLookup("client_id")] = Field(None, description="Client id.")
-    product: Annotated[int | None, FilterLookup("product_id")] = Field(
+    client: Annotated[Id | None, FilterLookup("client_id")] = Field(None, description="Client id.")
+    product: Annotated[Id | None, FilterLookup("product_id")] = Field(
         None, description="Product id."
     )
-    date_from: Annotated[dt.date | None, FilterLookup("date__gte")] = Field(
+    date_from: Annotated[Date | None, FilterLookup("date__gte")] = Field(
         None, description="On or after this date."
     )
-    date_to: Annotated[dt.date | None, FilterLookup("date__lte")] = Field(
+    date_to: Annotated[Date | None, FilterLookup("date__lte")] = Field(
         None, description="On or before this date."
     )
     document_number: str | None = None

@@ -56,6 +56,11 @@ def test_the_director_previews_then_saves_a_version_and_everyone_is_rescored(wor
         ([{"metric": "revenue", "weight": 1, "bands": [10, 5]}], "criteria.0.bands"),
         ([{"metric": "revenue", "weight": 1, "normalisation": "bands"}], "criteria"),
         ([], "criteria"),
+        ([{"metric": "revenue", "weight": 1000}], "criteria.0.weight"),
+        ([{"metric": "revenue", "weight": 999.9999999999999}], "criteria.0.weight"),
+        ([{"metric": "revenue", "weight": 1, "min_value": 1e300}], "criteria.0.min_value"),
+        ([{"metric": "revenue", "weight": 1, "bands": [-1e300]}], "criteria.0.bands.0"),
+        ([{"metric": "revenue", "weight": 1, "bands": list(range(21))}], "criteria.0.bands"),
     ],
 )
 def test_a_bad_profile_is_a_422_naming_the_field(criteria, field, world, api):
@@ -63,6 +68,17 @@ def test_a_bad_profile_is_a_422_naming_the_field(criteria, field, world, api):
     assert response.status_code == 422, response.content
     assert field in [error["field"] for error in response.json()["detail"]]
     assert KeyProfile.objects.count() <= 1
+
+
+def test_a_weight_and_threshold_at_the_edge_are_stored_as_the_columns_hold_them(world, api):
+    """The bounds in the schema are the columns': 999.999 is the largest weight DECIMAL(6, 3)
+    holds (1000 or 999.9999 were saved, rounded to 1000.000, and could not be read back: a
+    server error on every rescore after), ±10^15 the widest threshold."""
+    criteria = [{"metric": "revenue", "weight": 999.999, "min_value": -1e15}]
+    response = api(world.director).post("/api/key-profile/versions", {"criteria": criteria})
+    assert response.status_code == 201, response.content
+    stored = KeyProfile.objects.get(is_active=True).criteria.get()
+    assert (stored.weight, stored.min_value) == (Decimal("999.999"), Decimal("-1E+15"))
 
 
 def test_only_the_director_changes_the_profile(world, api):
