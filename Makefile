@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test install install-test migrate demo lint format check-migrations messages browser-test bench clean
+.PHONY: run dev test install install-test migrate demo lint format check-migrations messages browser-test bench load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ messages: $(STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/import_sales.py
+
+## make load: Locust against `kam serve` on a 10x demo, 50 users for 3 minutes (bench/load.py).
+load: $(STAMP)
+	$(PIP) install --quiet -e '.[bench]'
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var
