@@ -54,6 +54,7 @@ def main() -> None:
     try:
         env["DATABASE_URL"] = _database(args, work)
         token = _python(env, TOKEN)
+        _port_is_free(args.port)
         with open(work / "server.log", "w") as log:
             server = subprocess.Popen(
                 [sys.executable, "-m", "kam.cli", "serve", "--port", str(args.port)],
@@ -63,15 +64,19 @@ def main() -> None:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        url = f"http://127.0.0.1:{args.port}"
-        _wait_until_up(url)
-        importer = _start_import(args, env, work) if args.during_import else None
+        # Whatever fails from here on, the server goes too (a server left running would answer
+        # the next run from a database already deleted).
         try:
-            _locust(args, url, token, work)
+            url = f"http://127.0.0.1:{args.port}"
+            _wait_until_up(url)
+            importer = _start_import(args, env, work) if args.during_import else None
+            try:
+                _locust(args, url, token, work)
+            finally:
+                if importer:
+                    importer.wait()
+                    print(f"import during the run: {_python(env, LAST_IMPORT)}")
         finally:
-            if importer:
-                importer.wait()
-                print(f"import during the run: {_python(env, LAST_IMPORT)}")
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
     finally:
@@ -129,20 +134,21 @@ print(f"{job.status}, {job.total_rows:,} lines, {seconds} s")
 
 SALES_FILE = """
 import polars as pl
+from datetime import date
 from kam.clients.models import Client
 from kam.sales.models import Product
 codes = list(Client.objects.values_list("erp_code", flat=True))
 skus = list(Product.objects.values_list("sku", flat=True))
 n = {lines}
-i = pl.int_range(n, dtype=pl.Int64, eager=True)
-frame = pl.DataFrame({{
-    "Дата": (pl.date(2026, 1, 1) + pl.duration(days=i % 300)).dt.strftime("%d.%m.%Y"),
-    "Код клиента": pl.Series(codes).gather(i % len(codes)),
-    "Артикул": pl.Series(skus).gather((i * 7) % len(skus)),
-    "Количество": ((i % 9) + 1).cast(pl.String),
-    "Сумма": ((i * 7919) % 5_000_000 + 100).cast(pl.String),
-    "Документ": pl.format("LOAD-{{}}", (i // 4).cast(pl.String)),
-}})
+i = pl.col("i")
+frame = pl.DataFrame({{"i": pl.int_range(n, dtype=pl.Int64, eager=True)}}).select(
+    (pl.lit(date(2026, 1, 1)) + pl.duration(days=i % 300)).dt.strftime("%d.%m.%Y").alias("Дата"),
+    pl.lit(pl.Series(codes)).gather(i % len(codes)).alias("Код клиента"),
+    pl.lit(pl.Series(skus)).gather((i * 7) % len(skus)).alias("Артикул"),
+    ((i % 9) + 1).cast(pl.String).alias("Количество"),
+    ((i * 7919) % 5_000_000 + 100).cast(pl.String).alias("Сумма"),
+    pl.format("LOAD-{{}}", (i // 4).cast(pl.String)).alias("Документ"),
+)
 frame.write_csv({path!r}, separator=";")
 """
 
@@ -246,6 +252,14 @@ def _python(env, code: str) -> str:
         check=True,
     )
     return done.stdout.strip()
+
+
+def _port_is_free(port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"port {port} is taken (a server left running?); use --port")
 
 
 def _wait_until_up(url: str) -> None:
