@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import CACHE, ROOT, _admin, _database, _drop
+from bench.load import CACHE, ROOT, _admin, _database, _drop, child_env
 
 WRITER = """
 import django; django.setup()
@@ -39,12 +39,7 @@ def main() -> None:
 
     work = CACHE / f"backup-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings",
-        "KAM_VAR_DIR": str(work / "var"),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = child_env(work)
     restored = f"kam_backup_restore_{os.getpid()}"
     try:
         env["DATABASE_URL"] = _database(args, work)

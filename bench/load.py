@@ -44,13 +44,7 @@ def main() -> None:
 
     work = CACHE / f"load-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kam.settings",
-        "KAM_VAR_DIR": str(work / "var"),
-        "KAM_IMPORT_MAX_BYTES": str(2 * 1024**3),
-        "PYTHONPATH": str(ROOT),
-    }
+    env = child_env(work, KAM_IMPORT_MAX_BYTES=str(2 * 1024**3))
     try:
         env["DATABASE_URL"] = _database(args, work)
         token = _python(env, TOKEN)
@@ -83,6 +77,17 @@ def main() -> None:
         if args.database_url:
             _drop(args.database_url, f"kam_load_run_{os.getpid()}")
         shutil.rmtree(work, ignore_errors=True)
+
+
+def child_env(work: Path, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's `kam` processes: this checkout, files under ``work``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kam.settings",
+        "KAM_VAR_DIR": str(work / "var"),
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
 
 
 def _database(args, work: Path) -> str:

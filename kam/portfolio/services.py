@@ -369,12 +369,8 @@ def kam_loads(today: dt.date | None = None) -> list[KamLoad]:
         output_field=money,
     )
     planned = _per_owner(estimates, revenue=revenue, demand="total_demand")
-    # A date range, not date__year: the client-and-date index serves it.
-    sales = SalesLine.objects.filter(
-        date__gte=dt.date(year, 1, 1),
-        date__lt=dt.date(year + 1, 1, 1),
-        client__in=estimates.values("client_id"),
-    )
+    # The year's purchases as ClientPotential.actual counts them (date__year becomes a range).
+    sales = SalesLine.objects.filter(date__year=year, client__in=estimates.values("client_id"))
     bought = _per_owner(sales, actual="amount")
     kams = active_kams().annotate(
         n_key=Count("owned_clients", filter=key & ~Q(owned_clients__status=ClientStatus.LOST)),
@@ -384,7 +380,10 @@ def kam_loads(today: dt.date | None = None) -> list[KamLoad]:
         v_total=Coalesce(Sum("owned_clients__analytics__value"), zero),
     )
     norm = key_account_norm()
-    nothing = Decimal(0)
+
+    def total(table: dict[int, dict], kam: User, name: str) -> Decimal:
+        return table.get(kam.pk, {}).get(name) or Decimal(0)
+
     return [
         KamLoad(
             kam=kam,
@@ -394,9 +393,9 @@ def kam_loads(today: dt.date | None = None) -> list[KamLoad]:
             total_value=kam.v_total,
             troubled=kam.n_troubled,
             status=load_status(kam.n_key, norm),
-            potential=planned.get(kam.pk, {}).get("revenue") or nothing,
-            demand=planned.get(kam.pk, {}).get("demand") or nothing,
-            actual=bought.get(kam.pk, {}).get("actual") or nothing,
+            potential=total(planned, kam, "revenue"),
+            demand=total(planned, kam, "demand"),
+            actual=total(bought, kam, "actual"),
             year=year,
             norm=norm,
         )
