@@ -1,14 +1,15 @@
 """`kam backup [--output FILE]`: the database and the uploaded files in one archive."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.backup import BackupError, backup
+from kam.core.commands import KamCommand
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(  # type: ignore[assignment]  # Django renders a lazy help text fine
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Back up the database and the uploaded files into one archive (safe while KAM runs)."
     )
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             "-o",
-            help=gettext_lazy("The archive to write (default: var/backups/kam-<time>.tar.gz)."),
+            help=_("The archive to write (default: var/backups/kam-<time>.tar.gz)."),
         )
 
     def handle(self, *args, output, **options):

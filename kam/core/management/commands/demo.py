@@ -2,9 +2,11 @@
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
+from kam.core.commands import KamCommand
 from kam.demo import DemoError, build_demo, default_as_of, wipe_demo
 from kam.demo.generator import (
     DEFAULT_CLIENTS,
@@ -30,8 +32,8 @@ def _positive(value: str) -> int:
     return number
 
 
-class Command(BaseCommand):
-    help = (
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Build the demo company «СтройСнабКомплект»: users, clients with dossiers, products, "
         "sales history, contacts, competitors and tenders. The same seed gives the same data."
     )

@@ -8,11 +8,11 @@ exits is started again with back-off (kam.core.supervise); SIGTERM or Ctrl+C sto
 import sys
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 from django.db import connections
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core.commands import KamCommand
 from kam.core.models import Role, User
 from kam.core.supervise import Child, Supervisor
 
@@ -30,8 +30,8 @@ def children(host: str, port: str, *, dev: bool) -> list[Child]:
     return [Child("web", web), Child("worker", [*kam, "worker"])]
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(  # type: ignore[assignment]  # Django renders a lazy help text fine
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Run the web server (gunicorn) and a background worker, restarting either if it exits."
     )
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dev",
             action="store_true",
-            help=gettext_lazy("Django's development server, reloading on code changes."),
+            help=_("Django's development server, reloading on code changes."),
         )
 
     def handle(self, *args, host, port, dev, **options):

@@ -10,8 +10,10 @@ import time
 
 from django.core.management.base import CommandError
 from django.db import DatabaseError, close_old_connections
+from django.utils.translation import gettext_lazy
 from django_tasks_db.management.commands import db_worker
 
+from kam.core.commands import KamCommand
 from kam.core.jobs import Heartbeat, new_worker_name
 
 logger = logging.getLogger("kam.worker")
@@ -52,8 +54,8 @@ class Worker(db_worker.Worker):
         super().run_task(db_task_result)
 
 
-class Command(db_worker.Command):
-    help = (
+class Command(KamCommand, db_worker.Command):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Run the background worker: django-tasks' database worker with heartbeats, the sweeper "
         "of orphaned jobs, and retries on a locked or unreachable database."
     )

@@ -3,11 +3,12 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core.commands import KamCommand
 from kam.core.jobs import Heartbeat
 from kam.core.models import Role, User
 from kam.imports.engine import error_report, run_import
@@ -53,8 +54,8 @@ class ProgressBar:
             self.stream.write("")
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(  # type: ignore[assignment]  # Django renders a lazy help text fine
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Import a CSV or XLSX file of clients, contacts, products or sales lines. "
         "All or nothing: any bad row and nothing is written; the bad rows are listed."
     )
@@ -65,12 +66,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as",
             dest="username",
-            help=gettext_lazy("Import as this user (default: the first director or superuser)."),
+            help=_("Import as this user (default: the first director or superuser)."),
         )
         parser.add_argument(
             "--errors-xlsx",
             type=Path,
-            help=gettext_lazy("On failure, write every error to this XLSX file."),
+            help=_("On failure, write every error to this XLSX file."),
         )
 
     def handle(self, *args, kind, file, username, errors_xlsx, **options):

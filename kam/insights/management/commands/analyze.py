@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +15,7 @@ from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
 from kam.analytics.frames import AnalyticsInputError
+from kam.core.commands import KamCommand
 from kam.insights import reading, report, summary
 
 #: The engine's steps (see kam.analytics.engine.analyze) as the user reads them.
@@ -78,8 +79,8 @@ def parse_date(text: str) -> dt.date:
     )
 
 
-class Command(BaseCommand):
-    help = gettext_lazy(  # type: ignore[assignment]  # Django renders a lazy help text fine
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
         "Analyse a file of transactions without any database: ABC-XYZ, Pareto, RFM, at-risk and "
         "lost clients, BG/NBD and Gamma-Gamma lifetime value, scoring and a backtest. Writes an "
         "Excel workbook (--out) and/or a JSON summary (--json)."
@@ -91,7 +92,7 @@ class Command(BaseCommand):
             "--transactions",
             type=Path,
             required=True,
-            help=gettext_lazy(
+            help=_(
                 "CSV or XLSX with client id, date and amount (optionally cost or margin, "
                 "product, quantity, document); English or Russian headers."
             ),
@@ -99,7 +100,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--clients",
             type=Path,
-            help=gettext_lazy(
+            help=_(
                 "Optional CSV or XLSX with client id, name and scoring attributes "
                 "(leader, expert, strategic, potential, share of wallet)."
             ),
@@ -107,7 +108,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             dest="as_of",
-            help=gettext_lazy(
+            help=_(
                 "Last day of the observed period, inclusive (default: the last transaction date); "
                 "later transactions are used to backtest the model."
             ),
@@ -116,14 +117,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--time-unit", dest="time_unit", choices=["week", "day"], default="week"
         )
-        parser.add_argument("--out", type=Path, help=gettext_lazy("Write the Excel workbook here."))
+        parser.add_argument("--out", type=Path, help=_("Write the Excel workbook here."))
         parser.add_argument(
-            "--json", dest="json_path", type=Path, help=gettext_lazy("Write the JSON summary here.")
+            "--json", dest="json_path", type=Path, help=_("Write the JSON summary here.")
         )
         parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
-            help=gettext_lazy("Language of the workbook and messages (default: the site's)."),
+            help=_("Language of the workbook and messages (default: the site's)."),
         )
 
     def handle(self, *args, **options):

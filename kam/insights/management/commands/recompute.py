@@ -2,16 +2,17 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy
 
+from kam.core.commands import KamCommand
 from kam.core.jobs import Heartbeat
 from kam.keyprofile.services import recompute_and_rescore
 
 
-class Command(BaseCommand):
-    help = (
-        "Recompute ABC-XYZ, RFM, risk and lifetime value of every client from all sales lines, "
-        "then score every client against the key-client profile."
+class Command(KamCommand):
+    help = gettext_lazy(  # type: ignore[assignment]  # KamCommand translates it
+        "Recompute every client's analytics and key-client score from all sales lines: ABC-XYZ, "
+        "RFM, risk and lifetime value, then the score against the key-client profile."
     )
 
     def handle(self, *args, **options):
