@@ -32,13 +32,15 @@ demo: migrate
 	$(PY) manage.py demo --if-empty
 
 ## make run: install, migrate SQLite, load the demo company, start gunicorn + the task worker
-## (both restarted if they exit; Ctrl+C stops both).
+## (both restarted if they exit; Ctrl+C, SIGTERM or SIGHUP stops both). `exec`: make passes
+## SIGTERM to its child, which is then `kam serve` itself, never a shell in between.
+## Another address: make run HOST=0.0.0.0 PORT=8080.
 run: demo
-	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 ## make dev: the same with Django's auto-reloading development server instead of gunicorn.
 dev: demo
-	$(PY) manage.py serve --dev --host $(HOST) --port $(PORT)
+	exec $(PY) manage.py serve --dev --host $(HOST) --port $(PORT)
 
 ## make test: lint, types (mypy), migrations check, the whole pytest suite on SQLite.
 test: $(TEST_STAMP)

@@ -3,7 +3,7 @@
 A child that exits is started again after a pause that doubles on each quick exit (a child that
 crashes at start must not spin) and starts over once the child has stayed up a while. Each child
 runs in its own process group, so stopping it reaches everything it started (the development
-server's reloader, gunicorn's workers); SIGTERM or SIGINT to the supervisor stops them all.
+server's reloader, gunicorn's workers); SIGTERM, SIGINT or SIGHUP to the supervisor stops them all.
 """
 
 import contextlib

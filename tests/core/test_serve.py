@@ -120,3 +120,51 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+STOPS = {
+    # kill PID, systemd's stop, docker stop: SIGTERM to make alone, which passes it on.
+    "SIGTERM to make": (signal.SIGTERM, os.kill),
+    # Ctrl+C and a closed terminal signal the whole foreground process group.
+    "Ctrl+C": (signal.SIGINT, os.killpg),
+    "hang-up": (signal.SIGHUP, os.killpg),
+}
+
+
+@pytest.mark.parametrize("stop", STOPS)
+def test_make_run_stops_the_web_server_and_the_worker(site, stop):
+    """`make run` itself, on a free port: stopped, it leaves no process behind."""
+    seed(site, clients=3, products=2)  # `demo --if-empty` then leaves the database alone
+    port = free_port()
+    make = subprocess.Popen(
+        # -o: never reinstall the virtualenv; the suite's own Python runs the recipes.
+        ["make", "-o", ".venv/.installed", "run", f"PY={sys.executable}", f"PORT={port}"],
+        env=site.env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+    site.children.append(make)
+    site.wait_for(lambda: answers(f"http://127.0.0.1:{port}/accounts/login/"), timeout=180)
+    serve = site.wait_for(lambda: _serve(make.pid))[0]
+    site.wait_for(lambda: children(serve).keys() >= {"web", "worker"})
+    everything = descendants(make.pid)
+
+    signum, send = STOPS[stop]
+    send(make.pid, signum)
+    output, _ = make.communicate(timeout=90)
+    left = [pid for pid in everything if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+    assert not left, output
+    with translation.override(site_settings.LANGUAGE_CODE):
+        assert translation.gettext("KAM has stopped.") in output
+
+
+def _serve(pid: int) -> list[int]:
+    """The `kam serve` process among make's children."""
+    return [
+        int(child)
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if b"serve" in Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+    ]
