@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kam.potential.models import ClientPotential, ClientStrategy
+from kam.qualification.models import THREE_P, Qualification
 from kam.sales.models import SalesLine
 
 from .groups import with_parent_name
@@ -116,23 +119,33 @@ def org_chart(client: Client, include_left: bool = False) -> dict:
     }
 
 
-# Model, kind, and the relations its history rows show (fetched with them, not row by row).
-AUDITED = (
-    (Client, "client", ("owner", "assistant", "parent")),
-    (Contact, "contact", ("reports_to", "relationship_owner")),
-    (CompetitorPresence, "presence", ("competitor",)),
-    (Tender, "tender", ()),
-    (TeamMembership, "team", ("user",)),
+# Model, kind, the relations its history rows show (fetched with them, not row by row), and the
+# fields a row leaves out: stamps that the event's own who and when already say.
+STAMPS = ("id", "client", "updated_at", "created_at")
+AUDITED: tuple[tuple[type[models.Model], str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (Client, "client", ("owner", "assistant", "parent"), ()),
+    (Contact, "contact", ("reports_to", "relationship_owner"), ()),
+    (CompetitorPresence, "presence", ("competitor",), ()),
+    (Tender, "tender", (), ()),
+    (TeamMembership, "team", ("user",), ()),
+    (ClientStrategy, "strategy", (), ("updated_by",)),
+    (ClientPotential, "potential", (), ()),
+    (Qualification, "qualification", (), tuple(f"{p}_{s}" for p in THREE_P for s in ("by", "at"))),
 )
+#: Kinds kept one record per client (or per year) and filled in like a form: their creation is
+#: the first edit, shown with the values it set.
+FORMS = {"strategy", "potential", "qualification"}
 
 
 def change_history(client: Client, user, limit: int = 300) -> list[dict]:
-    """Every audited change to the client and its dossier, newest first, with field diffs.
+    """Every audited change to the client and its dossier, newest first, with field diffs:
+    the card's own fields, contacts, competitors, tenders, the team, and the strategy,
+    potential and three-P qualification.
 
     A parent company ``user`` may not see is named as "a company outside your clients", also in
     the changes of the parent (clients/groups.py)."""
     events = []
-    for model, kind, relations in AUDITED:
+    for model, kind, relations, stamps in AUDITED:
         if model is Client:
             visible = Client.objects.visible_to(user).filter(pk=OuterRef("parent_id"))
             records = model.audit.filter(id=client.pk).annotate(parent_visible=Exists(visible))
@@ -143,29 +156,18 @@ def change_history(client: Client, user, limit: int = 300) -> list[dict]:
                 "id", "history_date", "history_id"
             )
         )
-        fields = [f for f in model._meta.fields if f.name not in {"id", "updated_at", "created_at"}]
+        fields = [f for f in model._meta.fields if f.name not in {*STAMPS, *stamps}]
         previous: dict[int, Any] = {}  # object id -> its latest historical record
         for record in records:
             before = previous.get(record.id)
+            previous[record.id] = record
             changes = []
             if record.history_type == "~" and before is not None:
-                for field in fields:
-                    old, new = (
-                        getattr(before, field.attname, None),
-                        getattr(record, field.attname, None),
-                    )
-                    if old != new:
-                        changes.append(
-                            {
-                                "field": field.verbose_name,
-                                "old": _display(before, field),
-                                "new": _display(record, field),
-                            }
-                        )
+                changes = _changes(before, record, fields)
                 if not changes:
-                    previous[record.id] = record
                     continue
-            previous[record.id] = record
+            elif record.history_type == "+" and kind in FORMS:
+                changes = _changes(None, record, fields)
             events.append(
                 {
                     "when": record.history_date,
@@ -182,8 +184,25 @@ def change_history(client: Client, user, limit: int = 300) -> list[dict]:
     return events[:limit]
 
 
+def _changes(before, record, fields) -> list[dict]:
+    """The fields that differ between two historical records (``before`` None: those set)."""
+    changes = []
+    for field in fields:
+        old = None if before is None else getattr(before, field.attname, None)
+        new = getattr(record, field.attname, None)
+        if old != new and (before is not None or new not in (None, "")):
+            changes.append(
+                {
+                    "field": field.verbose_name,
+                    "old": _display(before, field),
+                    "new": _display(record, field),
+                }
+            )
+    return changes
+
+
 def _display(record, field):
-    value = getattr(record, field.attname, None)
+    value = None if record is None else getattr(record, field.attname, None)
     if value is None or value == "":
         return "—"
     if not getattr(record, f"{field.name}_visible", True):
@@ -209,4 +228,8 @@ def _label(record, kind: str) -> str:
         return record.subject
     if kind == "team":
         return str(record.user) if record.user_id else ""
+    if kind == "potential":
+        return str(record.year)
+    if kind in FORMS:
+        return ""
     return str(record.competitor) if record.competitor_id else ""

@@ -93,3 +93,94 @@ def test_the_history_tab_costs_the_same_few_queries_however_long_the_history(
     with django_assert_max_num_queries(20):
         response = client.get(url)
     assert len(response.context["events"]) > 45
+
+
+def _dossier_edits(world, rounds: int) -> None:
+    """Strategy, potential and three-P edits by the KAM, ``rounds`` times each."""
+    from kam.potential.models import ClientPotential
+    from kam.potential.services import potential_save, strategy_save
+    from kam.qualification.services import qualification_save
+
+    potential = ClientPotential.objects.filter(client=world.own, year=2026).first()
+    for n in range(rounds):
+        strategy_save(by=world.kam, client=world.own, strategy=f"Grow in the region ({n})")
+        potential = potential_save(
+            by=world.kam,
+            client=world.own,
+            year=2026,
+            potential=potential,
+            total_demand=Decimal("1000000"),
+            basis="Builds 120,000 m²",
+            achievable_share=Decimal(20 + n),
+        )
+        qualification_save(
+            by=world.kam,
+            client=world.own,
+            need_status="confirmed",
+            need_evidence=f"Tender plan {n}",
+        )
+
+
+def test_the_history_tab_shows_strategy_potential_and_qualification_edits(world, login):
+    _dossier_edits(world, rounds=2)
+    response = login(world.assistant).get(reverse("clients:history", args=[world.own.pk]))
+    events = response.context["events"]
+    by_kind = {e["kind"]: [x for x in events if x["kind"] == e["kind"]] for e in events}
+    assert {"strategy", "potential", "qualification"} <= by_kind.keys()
+    strategy = by_kind["strategy"][0]  # newest first: the edit, then the creation
+    assert (strategy["type"], strategy["who"]) == ("~", world.kam)
+    assert strategy["changes"] == [
+        {
+            "field": "the client's strategy",
+            "old": "Grow in the region (0)",
+            "new": "Grow in the region (1)",
+        }
+    ]
+    created = by_kind["strategy"][1]
+    assert created["type"] == "+"
+    assert created["changes"][0]["new"] == "Grow in the region (0)"
+    potential = by_kind["potential"][0]
+    assert potential["object"] == "2026"
+    assert [c["field"] for c in potential["changes"]] == ["achievable share, %"]
+    qualification = by_kind["qualification"][0]
+    assert qualification["changes"] == [
+        {"field": "evidence of need", "old": "Tender plan 0", "new": "Tender plan 1"}
+    ]  # who assessed it and when are the event's own, not repeated as changes
+    first = by_kind["qualification"][1]["changes"]
+    assert {"field": "need", "old": "—", "new": "Confirmed"} in first
+    page = response.content.decode()
+    assert "Grow in the region (1)" in page and "Tender plan 1" in page
+
+
+def test_dossier_edits_in_the_history_tab_are_in_russian(world, login, settings):
+    settings.LANGUAGE_CODE = "ru"
+    _dossier_edits(world, rounds=2)
+    world.kam.language = "ru"
+    world.kam.save()
+    page = login(world.kam).get(reverse("clients:history", args=[world.own.pk]))
+    html = page.content.decode()
+    assert "Стратегия клиента" in html and "Достижимая доля, %" in html
+    assert "Tender plan 1" in html
+
+
+def test_the_history_tab_is_404_for_an_outsider_also_with_dossier_edits(world, login):
+    _dossier_edits(world, rounds=1)
+    response = login(world.outsider).get(reverse("clients:history", args=[world.own.pk]))
+    assert response.status_code == 404
+
+
+def test_dossier_edits_cost_no_query_per_edit(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.kam)
+    url = reverse("clients:history", args=[world.own.pk])
+    _dossier_edits(world, rounds=1)
+    client.get(url)  # warm: session, user
+    with CaptureQueriesContext(connection) as few:
+        short = client.get(url)
+    _dossier_edits(world, rounds=5)
+    with CaptureQueriesContext(connection) as many:
+        long = client.get(url)
+    assert len(long.context["events"]) > len(short.context["events"]) + 10
+    assert len(many) == len(few)
