@@ -42,10 +42,13 @@ from kam.clients.models import (
 )
 from kam.core.models import Role, User
 from kam.imports.models import ImportJob
+from kam.insights.models import AnalyticsRun
+from kam.keyprofile.models import ScoringRun
+from kam.keyprofile.services import recompute_and_rescore
 from kam.potential import services as potential_services
 from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification import services as qualification_services
-from kam.qualification.models import Qualification
+from kam.qualification.models import KeyDecision, Qualification
 from kam.sales import services as sales_services
 from kam.sales.models import Product, SalesLine
 
@@ -184,6 +187,9 @@ def wipe_demo() -> None:
     )
     for model in audited:
         model.audit.model.objects.all().delete()
+    # The analyses of the deleted sales (the build itself scores the clients it makes key).
+    ScoringRun.objects.all().delete()
+    AnalyticsRun.objects.all().delete()
     demo_users = User.objects.filter(username__in=DEMO_USERNAMES)
     ImportJob.objects.filter(created_by__in=demo_users).delete()
     demo_users.delete()
@@ -1305,15 +1311,21 @@ class _Builder:
                 reason=D.PRICE_RISE_REASON.format(date=self.rise_date.strftime(fmt)),
             )
 
+        # The new key clients became key after scoring (plan_flags): analyse and score first, so
+        # each decision records the score and the suggested type it was taken on.
+        if any(p.story == "new_key" for p in self.clients):
+            recompute_and_rescore()
         # Clients: scoring, types, risk, loss.
         for p in self.clients:
             client, kam = _written(p.obj), self.kams[p.kam]
             if p.story == "new_key":
                 assert p.created is not None  # set by plan_clients
-                _backdate(client, when(p.created.date() + dt.timedelta(days=rng.randint(30, 60))))
-                qualification_services.decide_key(
+                moment = when(p.created.date() + dt.timedelta(days=rng.randint(30, 60)))
+                _backdate(client, moment)
+                decision = qualification_services.decide_key(
                     by=self.director, client=client, is_key=True, reason=D.MADE_KEY_REASON
                 )
+                KeyDecision.objects.filter(pk=decision.pk).update(decided_at=moment)
                 client_services.client_update(
                     by=self.director,
                     client=client,

@@ -146,8 +146,9 @@ def decision_log_export(request):
             _("Made key") if d.is_key else _("Removed from key"),
             d.reason,
             str(d.decided_by),
-            None if d.score is None else round(d.score, 1),
-            d.suggested_type_label,
+            _("not recorded") if d.score is None else round(d.score, 1),
+            d.suggested_type_label
+            or (_("not recorded") if d.score is None else _("none suggested")),
             d.get_client_status_display(),
         ]
         for d in decisions.iterator(chunk_size=2000)

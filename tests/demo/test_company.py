@@ -248,3 +248,16 @@ def test_history_entries_follow_each_other_and_end_by_as_of(small_company):
             assert history[0][0] == "+", (model, pk)
             dates = [at for _, at in history]
             assert dates == sorted(dates) and dates[-1] <= end, (model, pk, history)
+
+
+def test_the_demos_key_decisions_record_the_score_and_suggested_type_they_were_taken_on(
+    small_company,
+):
+    """The new key clients became key after scoring: the log shows what the director saw."""
+    from kam.qualification.models import KeyDecision
+
+    decisions = list(KeyDecision.objects.all())
+    assert decisions
+    assert all(d.score is not None for d in decisions)
+    assert any(d.suggested_type for d in decisions)
+    assert all(d.decided_at.date() <= AS_OF for d in decisions)  # when the story has it

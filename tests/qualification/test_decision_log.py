@@ -70,3 +70,20 @@ def test_the_log_costs_the_same_queries_for_many_decisions(
     with django_assert_max_num_queries(12):
         page = http.get(reverse("qualification:log"))
     assert len(page.context["page"]) == 30
+
+
+def test_the_log_shows_the_score_and_suggested_type_then_or_says_not_recorded(world, login):
+    from tests.factories import make_analytics
+
+    make_analytics(world.own, suggested_type="image_maker")
+    make_scoring({world.own: 64.0})
+    services.decide_key(by=world.kam, client=world.own, is_key=False, reason="Shrinking")
+    bare = make_client(world.kam, name="Bare Client")  # decided before any scoring of it
+    services.decide_key(by=world.kam, client=bare, is_key=True, reason="New leader")
+    page = login(world.kam).get(reverse("qualification:log"))
+    rows = {d.reason: (d.score, d.suggested_type_label) for d in page.context["page"]}
+    assert rows == {"Shrinking": (64.0, "Image-maker"), "New leader": (None, "")}
+    body = page.content.decode()
+    assert "64.0" in body and "Image-maker" in body and body.count("not recorded") == 2
+    outsider = login(world.outsider).get(reverse("qualification:log")).content.decode()
+    assert "Shrinking" not in outsider and "New leader" not in outsider
