@@ -252,12 +252,7 @@ def score_clients(
     }
     total_weight = sum(used.values()) or 1.0
     contributions = [
-        (
-            100.0
-            * w
-            / total_weight
-            * normalised(CRITERION_COLUMN[name], methods[name])
-        ).alias(
+        (100.0 * w / total_weight * normalised(CRITERION_COLUMN[name], methods[name])).alias(
             s.CONTRIBUTION_PREFIX + name
         )
         for name, w in used.items()

@@ -2,8 +2,10 @@
 
 The engine (:mod:`kam.analytics.scoring`) computes each client's raw metrics and normalises them;
 the profile chooses the criteria, their weights, each one's normalisation (percentile rank, log
-scale, min–max or bands) and hard thresholds. As in the engine, criteria without any data are dropped and the remaining
-weights rescaled, ``contribution = 100 × weight × normalised`` and the score is their sum (0–100).
+scale, min–max or bands) and hard thresholds. As in the engine, criteria without any data are
+dropped and the remaining weights rescaled, ``contribution = 100 × weight × normalised`` and the
+score is their sum (0–100): each criterion's weight share (:func:`weight_percents`) is the most
+points it can give.
 
 Scoring is company-wide (every client, prospect and lead); pages filter rows by the access rule.
 """
