@@ -36,6 +36,9 @@ class AnalysisConfig:
         ... and at least this many days.
     p_alive_at_risk, p_alive_lost
         The model's probability of being alive below which the flag is confirmed.
+    scoring_weights, scoring_normalisation
+        Per-criterion overrides of the scoring's default weights and normalisation methods
+        (:mod:`kam.analytics.scoring`).
     """
 
     as_of: dt.date | None = None
@@ -54,6 +57,7 @@ class AnalysisConfig:
     p_alive_at_risk: float = 0.5
     p_alive_lost: float = 0.2
     scoring_weights: dict[str, float] = field(default_factory=dict)
+    scoring_normalisation: dict[str, str] = field(default_factory=dict)
 
     @property
     def days_per_unit(self) -> int:

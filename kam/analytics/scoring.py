@@ -14,10 +14,23 @@ Criteria (per client active in the analysis window; metric → what "more" means
                  taken from an optional client-attributes frame when it has these columns
                  (``strategic`` is a boolean flag → 0/1). Higher is better for all three.
 
-Each criterion is normalised min–max to 0–1 over the scored clients. A **constant** criterion
-(including a single client) normalises to 0.5 for everybody: it carries no information, so it
-shifts every score equally and changes no rank. Missing values normalise to 0. Weights come from
-:data:`DEFAULT_WEIGHTS` updated by ``AnalysisConfig.scoring_weights``; criteria whose data are
+Each criterion is normalised to 0–1 over the scored clients by one of :data:`METHODS`:
+
+``percentile``   the share of the other clients with a lower value (ties share their average
+                 rank): the client above 90 % of the others gets 0.9 whatever the gaps. The
+                 default for money measures (:data:`DEFAULT_NORMALISATION`), whose Pareto-shaped
+                 spread would push everyone but the largest clients towards 0 under min–max.
+``log``          min–max of ``sign(x) · ln(1 + |x|)``: big values still count for more, but
+                 orders of magnitude instead of absolute gaps; zeros and negatives are allowed.
+``minmax``       ``(x − min) / (max − min)``: proportional to the raw gaps.
+``bands``        the share of the given band edges the value reaches.
+
+A **constant** criterion (including a single client) normalises to 0.5 for everybody under
+percentile, log and min–max: it carries no information, so it shifts every score equally and
+changes no rank. Missing values normalise to 0. Every method is monotone: a higher raw value
+never gets a lower normalised one. Weights come from
+:data:`DEFAULT_WEIGHTS` updated by ``AnalysisConfig.scoring_weights`` (methods: by
+``scoring_normalisation``); criteria whose data are
 absent are dropped and the remaining weights are rescaled to sum to 1. Then
 ``contribution_<name> = 100 × weight × normalised`` and ``score`` = their sum (0–100).
 
@@ -60,6 +73,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "potential": 0.10,
     "share_of_wallet": 0.0,
     "strategic": 0.05,
+}
+
+PERCENTILE, LOG, MINMAX, BANDS = "percentile", "log", "minmax", "bands"
+#: The normalisation methods (see the module docstring).
+METHODS = (PERCENTILE, LOG, MINMAX, BANDS)
+#: Money measures default to percentile rank; the others keep min–max.
+MONEY_CRITERIA = frozenset({"revenue", "margin", "potential"})
+DEFAULT_NORMALISATION: dict[str, str] = {
+    name: PERCENTILE if name in MONEY_CRITERIA else MINMAX for name in DEFAULT_WEIGHTS
 }
 
 #: Other tunables of scoring and the suggested type.
@@ -142,10 +164,40 @@ def client_metrics(transactions: pl.DataFrame, config: AnalysisConfig) -> pl.Dat
     )
 
 
-def normalised(column: str) -> pl.Expr:
-    x = pl.col(column).cast(pl.Float64)
+def _minmax(x: pl.Expr) -> pl.Expr:
     low, high = x.min(), x.max()
-    return pl.when(high > low).then((x - low) / (high - low)).otherwise(0.5).fill_null(0.0)
+    return pl.when(high > low).then((x - low) / (high - low)).otherwise(0.5)
+
+
+def _percentile(x: pl.Expr) -> pl.Expr:
+    # Average ranks 1…n over the clients with a value; all equal → (n + 1) / 2 → 0.5.
+    n = x.count()
+    return pl.when(n > 1).then((x.rank("average") - 1) / (n - 1)).otherwise(0.5)
+
+
+def _log(x: pl.Expr) -> pl.Expr:
+    return _minmax(x.sign() * x.abs().log1p())
+
+
+def banded(column: str, edges: tuple[float, ...] | list[float]) -> pl.Expr:
+    """Share of the band edges the value reaches: 0 below the first, 1 from the last."""
+    x = pl.col(column).cast(pl.Float64)
+    reached = pl.sum_horizontal([(x >= e).cast(pl.Float64).fill_null(0.0) for e in edges])
+    return (reached / len(edges)).fill_null(0.0)
+
+
+def normalised(
+    column: str, method: str = MINMAX, edges: tuple[float, ...] | list[float] = ()
+) -> pl.Expr:
+    """``column`` normalised to 0–1 by ``method`` (:data:`METHODS`); missing values → 0.
+
+    ``bands`` needs ``edges``; without them it falls back to min–max."""
+    if method == BANDS and edges:
+        return banded(column, edges)
+    x = pl.col(column).cast(pl.Float64)
+    x = pl.when(x.is_finite()).then(x)  # NaN or infinity carry no rank: treated as missing
+    scale = {PERCENTILE: _percentile, LOG: _log}.get(method, _minmax)
+    return scale(x).fill_null(0.0)
 
 
 def score_clients(
@@ -160,8 +212,10 @@ def score_clients(
     transactions
         ``client_id``, ``date``, ``amount``; ``margin`` or ``cost`` enable the margin criterion.
     config
-        ``as_of``, ``window_months`` and ``scoring_weights`` (overrides of
-        :data:`DEFAULT_WEIGHTS`) are used.
+        ``as_of``, ``window_months``, ``scoring_weights`` (overrides of
+        :data:`DEFAULT_WEIGHTS`) and ``scoring_normalisation`` (overrides of
+        :data:`DEFAULT_NORMALISATION`; bands need edges, so the engine does not offer them) are
+        used.
     attributes
         Optional per-client ``client_id`` with any of ``potential``, ``share_of_wallet``,
         ``is_strategic``, ``is_leader``, ``is_expert``.
@@ -184,9 +238,13 @@ def score_clients(
         metrics = metrics.join(attributes.select(s.CLIENT, *wanted), on=s.CLIENT, how="left")
 
     weights = {**DEFAULT_WEIGHTS, **config.scoring_weights}
-    unknown = set(weights) - set(CRITERION_COLUMN)
+    methods = {**DEFAULT_NORMALISATION, **config.scoring_normalisation}
+    unknown = (set(weights) | set(methods)) - set(CRITERION_COLUMN)
     if unknown:
         raise ValueError(f"unknown scoring criteria: {', '.join(sorted(unknown))}")
+    wrong = {m for m in methods.values() if m not in METHODS or m == BANDS}
+    if wrong:
+        raise ValueError(f"unknown normalisation: {', '.join(sorted(wrong))}")
     used = {
         name: w
         for name, w in weights.items()
@@ -194,7 +252,7 @@ def score_clients(
     }
     total_weight = sum(used.values()) or 1.0
     contributions = [
-        (100.0 * w / total_weight * normalised(CRITERION_COLUMN[name])).alias(
+        (100.0 * w / total_weight * normalised(CRITERION_COLUMN[name], methods[name])).alias(
             s.CONTRIBUTION_PREFIX + name
         )
         for name, w in used.items()

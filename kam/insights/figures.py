@@ -6,6 +6,7 @@ over the clients they may see (R38). Nothing here names a client.
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import polars as pl
 from django.db.models import Count, Sum
@@ -55,7 +56,30 @@ def matrix_cells(snapshots) -> tuple[list[dict], int, Decimal]:
     return cells, total_clients, total_value
 
 
-def rfm_grid(snapshots) -> list[dict]:
+def matrix_chart(cells: list[dict], clients_url: str) -> dict:
+    """The ABC-XYZ heat map's data: each cell's colour ``heat`` is its share of the value over
+    the largest cell's (0–1), so the cell holding most of the value is the darkest whatever its
+    client count; ``url`` opens its clients. The "new" column (too little history to judge
+    regularity) is left out when no client is in it."""
+    has_new = any(c["xyz"] == "new" and c["clients"] for c in cells)
+    shown = [c for c in cells if has_new or c["xyz"] != "new"]
+    top = max((c["value_share"] for c in shown), default=0.0)
+    return {
+        "xyz_keys": [x for x in XYZ_CLASSES if has_new or x != "new"],
+        "new_shown": has_new,
+        "cells": [
+            c
+            | {
+                "heat": c["value_share"] / top if top > 0 else 0.0,
+                "url": f"{clients_url}?{urlencode({'abc': c['abc'], 'xyz': c['xyz']})}",
+            }
+            for c in shown
+        ],
+    }
+
+
+def rfm_grid(snapshots, clients_url: str) -> list[dict]:
+    """Clients per RFM cell; ``url`` opens the client list filtered by the cell's segment."""
     rows = (
         snapshots.exclude(r_score=None)
         .values("r_score", "f_score")
@@ -63,12 +87,18 @@ def rfm_grid(snapshots) -> list[dict]:
         .order_by()
     )
     found = {(r["r_score"], r["f_score"]): r["clients"] for r in rows}
+    in_segment: dict[str, int] = {}
+    for (r, f), n in found.items():
+        in_segment[SEGMENT_GRID[10 * r + f]] = in_segment.get(SEGMENT_GRID[10 * r + f], 0) + n
     return [
         {
             "r": r,
             "f": f,
             "clients": found.get((r, f), 0),
             "segment": segment_label(SEGMENT_GRID[10 * r + f]),
+            # A segment spans several cells: the link opens all of its clients, counted here.
+            "segment_clients": in_segment.get(SEGMENT_GRID[10 * r + f], 0),
+            "url": f"{clients_url}?{urlencode({'rfm_segment': SEGMENT_GRID[10 * r + f]})}",
         }
         for r in range(1, 6)
         for f in range(1, 6)

@@ -92,6 +92,10 @@ PARAMETER_HELP = {
     "scoring_weights": gettext_lazy(
         "Weights of the scoring criteria that differ from the defaults."
     ),
+    "scoring_normalisation": gettext_lazy(
+        "Normalisation of the scoring criteria that differ from the defaults (percentile rank "
+        "for money, min–max for the rest)."
+    ),
 }
 
 # Cell colours of the matrix: green for valuable and stable, red for small and erratic.

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
+from kam.analytics.abc_xyz import ABC_CLASSES
+from kam.analytics.config import AnalysisConfig
 from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
 
-from .figures import matrix_cells, rfm_grid, visible_pareto, visible_snapshots
+from .figures import matrix_cells, matrix_chart, rfm_grid, visible_pareto, visible_snapshots
 from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
 from .tasks import recompute_task
 
@@ -34,7 +35,8 @@ def overview(request):
     snapshots = visible_snapshots(user)
     company = can_see_company_analytics(user)
     cells, classified, total_value = matrix_cells(snapshots)
-    grid = rfm_grid(snapshots)
+    clients_url = reverse("clients:list")
+    matrix = matrix_chart(cells, clients_url)
     curve, top20 = visible_pareto(user, run, snapshots)
     at_risk = list(
         snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST])
@@ -44,12 +46,10 @@ def overview(request):
     at_risk_count = snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST]).count()
     chart = {
         "abc": list(ABC_CLASSES),
-        "xyz": [x if x != "new" else _("new") for x in XYZ_CLASSES],
-        "xyz_keys": list(XYZ_CLASSES),
-        "cells": cells,
-        "rfm": grid,
+        "xyz": [x if x != "new" else _("new") for x in matrix["xyz_keys"]],
+        **matrix,
+        "rfm": rfm_grid(snapshots, clients_url),
         "pareto": curve,
-        "clients_url": reverse("clients:list"),
         "labels": {
             "clients": _("clients"),
             "value_share": _("share of value"),
@@ -57,6 +57,7 @@ def overview(request):
             "cum_value": _("Cumulative share of value"),
             "recency": _("Recency score (5 = most recent)"),
             "frequency": _("Frequency score (5 = most frequent)"),
+            "segment_clients": _("in the segment, all its cells; click to open them"),
         },
     }
     return render(
@@ -67,6 +68,8 @@ def overview(request):
             "latest": latest,
             "run": run,
             "chart": chart,
+            "new_shown": matrix["new_shown"],
+            "xyz_min_months": AnalysisConfig().xyz_min_months,
             "classified": classified,
             "total_value": total_value,
             "top20_percent": None if top20 is None else top20 * 100,

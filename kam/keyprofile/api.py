@@ -21,7 +21,14 @@ from kam.core.api import (
 from kam.core.ids import Id
 
 from . import services
-from .models import ClientScore, ClientScoreQuerySet, KeyProfile, Normalisation, ScoringTrigger
+from .models import (
+    ClientScore,
+    ClientScoreQuerySet,
+    KeyProfile,
+    Normalisation,
+    ScoringTrigger,
+    default_normalisation,
+)
 from .schemas import (
     PreviewOut,
     ProfileIn,
@@ -46,7 +53,9 @@ def _specs(payload: ProfileIn) -> list[services.CriterionSpec]:
         services.CriterionSpec(
             metric=c.metric.value,
             weight=c.weight,
-            normalisation=c.normalisation.value,
+            normalisation=(
+                c.normalisation.value if c.normalisation else default_normalisation(c.metric.value)
+            ),
             bands=tuple(c.bands),
             min_value=c.min_value,
         )
@@ -94,12 +103,7 @@ def keyprofile_preview(request, payload: ProfileIn):
     """Director only. Which clients would enter and leave the top-N key candidates (N = the number
     of key clients now) if these criteria replaced the active ones. Nothing is saved."""
     require(request.auth.is_director, _("Only the director changes the key-client profile."))
-    result = services.preview(_specs(payload))
-    return {
-        "n": result.n,
-        "entering": [{"id": c.pk, "name": c.name} for c in result.entering],
-        "leaving": [{"id": c.pk, "name": c.name} for c in result.leaving],
-    }
+    return services.preview(_specs(payload))
 
 
 @router.post(

@@ -6,13 +6,19 @@ from django.utils.translation import pgettext_lazy
 from kam.core.forms import BootstrapMixin, EditBaseMixin
 from kam.core.models import Role, User
 
-from .models import KeyProfile, Metric, Normalisation, parse_bands
-from .services import CriterionSpec, field_label
+from .models import KeyProfile, Metric, Normalisation, default_normalisation, parse_bands
+from .services import CriterionSpec, field_label, weight_percents
 
 
 class CriterionForm(forms.Form):
     metric = forms.ChoiceField(choices=Metric.choices, widget=forms.HiddenInput)
-    weight = forms.DecimalField(label=_("weight"), min_value=0, max_digits=6, decimal_places=3)
+    weight = forms.DecimalField(
+        label=_("weight"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "any", "data-weight": ""}),
+    )
     normalisation = forms.ChoiceField(label=_("normalisation"), choices=Normalisation.choices)
     bands = forms.CharField(label=_("band edges"), required=False, max_length=300)
     min_value = forms.DecimalField(
@@ -43,6 +49,19 @@ class CriterionForm(forms.Form):
     def label(self) -> str:
         metric = self["metric"].value()
         return str(Metric(metric).label) if metric in Metric.values else ""
+
+    def weight_value(self) -> float:
+        """The weight as shown (posted or initial); 0 when it is not a number."""
+        try:
+            return max(float(self["weight"].value() or 0), 0.0)
+        except (TypeError, ValueError):
+            return 0.0
+
+
+def percent_rows(formset) -> list[tuple]:
+    """Each criterion form with its share of the score in per cent (None without weight)."""
+    shares = weight_percents({str(i): form.weight_value() for i, form in enumerate(formset)})
+    return [(form, shares.get(str(i))) for i, form in enumerate(formset)]
 
 
 CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, min_num=0, max_num=len(Metric))
@@ -86,7 +105,7 @@ def initial_for(profile: KeyProfile) -> list[dict]:
             {
                 "metric": metric,
                 "weight": c.weight if c else 0,
-                "normalisation": c.normalisation if c else Normalisation.MINMAX,
+                "normalisation": c.normalisation if c else default_normalisation(metric),
                 "bands": c.bands if c else "",
                 "min_value": c.min_value if c else None,
             }

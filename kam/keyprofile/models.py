@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.analytics import scoring
 from kam.clients.models import ClientOwnedQuerySet
 
 
@@ -34,8 +35,18 @@ class Metric(models.TextChoices):
 
 
 class Normalisation(models.TextChoices):
+    """How a criterion's raw values become 0–1 (kam.analytics.scoring.METHODS)."""
+
+    PERCENTILE = "percentile", _("Percentile rank")
+    LOG = "log", _("Log scale")
     MINMAX = "minmax", _("Min–max")
     BANDS = "bands", _("Bands")
+
+
+def default_normalisation(metric: str) -> str:
+    """Percentile rank for money measures (the engine's default), else min–max; the profile's own
+    metrics the engine lacks (categories, flags, payment discipline) get min–max."""
+    return scoring.DEFAULT_NORMALISATION.get(metric, Normalisation.MINMAX)
 
 
 def parse_bands(text: str) -> list[Decimal]:
@@ -89,7 +100,7 @@ class ProfileCriterion(models.Model):
     metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
     normalisation = models.CharField(
         _("normalisation"),
-        max_length=8,
+        max_length=16,
         choices=Normalisation.choices,
         default=Normalisation.MINMAX,
     )

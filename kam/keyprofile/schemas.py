@@ -12,6 +12,7 @@ from kam.core.api import UserRef
 from kam.core.ids import Id
 
 from .models import Metric, Normalisation
+from .services import weight_percents
 
 MetricName = StrEnum("MetricName", {m.upper(): m for m in Metric.values})  # type: ignore[misc]
 NormalisationName = StrEnum(  # type: ignore[misc]
@@ -23,6 +24,10 @@ class CriterionOut(Schema):
     metric: str
     label: str
     weight: float
+    weight_percent: float = Field(
+        description="The criterion's share of the score in per cent: its weight over the sum of "
+        "the weights (they add up to 100); 0 for a threshold-only criterion."
+    )
     normalisation: str
     bands: list[float]
     min_value: float | None
@@ -46,7 +51,11 @@ class ProfileOut(Schema):
 
     @staticmethod
     def resolve_criteria(obj):
-        return list(obj.criteria.all())
+        criteria = list(obj.criteria.all())
+        shares = weight_percents({c.metric: float(c.weight) for c in criteria})
+        for c in criteria:
+            c.weight_percent = shares.get(c.metric, 0.0)
+        return criteria
 
 
 # What ProfileCriterion stores: weight DECIMAL(6, 3), min_value DECIMAL(20, 4), band edges as
@@ -58,7 +67,11 @@ CRITERION_VALUE = Field(ge=-1e15, le=1e15)
 class CriterionIn(Schema):
     metric: MetricName
     weight: float = Field(ge=0, le=999.999)
-    normalisation: NormalisationName = NormalisationName("minmax")
+    normalisation: NormalisationName | None = Field(
+        None,
+        description="percentile (rank among the clients), log (log scale), minmax or bands; "
+        "omitted: percentile for revenue, margin and potential, minmax for the others.",
+    )
     bands: list[Annotated[float, CRITERION_VALUE]] = Field(default_factory=list, max_length=20)
     min_value: Annotated[float, CRITERION_VALUE] | None = None
 
@@ -75,10 +88,24 @@ class ProfileIn(Schema):
     note: str = Field(default="", max_length=2000)
 
 
+class PreviewRowOut(Schema):
+    client: ClientRef
+    score_before: float | None
+    rank_before: int | None
+    score_after: float
+    rank_after: int
+
+
 class PreviewOut(Schema):
     n: int
     entering: list[ClientRef]
     leaving: list[ClientRef]
+    median_before: float | None = Field(description="Median score of all clients now.")
+    median_after: float | None = Field(description="Median score under the previewed criteria.")
+    rows: list[PreviewRowOut] = Field(
+        description="The top clients under the previewed criteria (at least 10), score and rank "
+        "now and after."
+    )
 
 
 class ScoringRunOut(Schema):

@@ -1,14 +1,17 @@
 """Score clients against the key-client profile (R1, R3, R4) with the engine's scoring.
 
-The engine (:mod:`kam.analytics.scoring`) computes each client's raw metrics and normalises
-min–max; the profile chooses the criteria, their weights, bands instead of min–max where wanted,
-and hard thresholds. As in the engine, criteria without any data are dropped and the remaining
-weights rescaled, ``contribution = 100 × weight × normalised`` and the score is their sum (0–100).
+The engine (:mod:`kam.analytics.scoring`) computes each client's raw metrics and normalises them;
+the profile chooses the criteria, their weights, each one's normalisation (percentile rank, log
+scale, min–max or bands) and hard thresholds. As in the engine, criteria without any data are
+dropped and the remaining weights rescaled, ``contribution = 100 × weight × normalised`` and the
+score is their sum (0–100): each criterion's weight share (:func:`weight_percents`) is the most
+points it can give.
 
 Scoring is company-wide (every client, prospect and lead); pages filter rows by the access rule.
 """
 
 import datetime as dt
+import statistics
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +45,7 @@ from .models import (
     ProfileCriterion,
     ScoringRun,
     ScoringTrigger,
+    default_normalisation,
 )
 
 #: The default profile (R1, R4): weights of the engine's defaults where it has the criterion.
@@ -152,6 +156,7 @@ def active_profile() -> KeyProfile:
                     profile=profile,
                     metric=metric,
                     weight=Decimal(str(weight)),
+                    normalisation=default_normalisation(metric),
                 )
                 for metric, weight in DEFAULT_PROFILE.items()
             )
@@ -174,11 +179,14 @@ PARTS = {
 
 
 def profile_values(criteria: list[CriterionSpec]) -> dict[str, object]:
-    """The criteria as fields, every metric included (unused: weight 0, min–max, no threshold)."""
+    """The criteria as fields, every metric included (unused: weight 0, the metric's default
+    normalisation, no threshold)."""
     by_metric = {c.metric: c for c in criteria}
     values: dict[str, object] = {}
     for metric in Metric.values:
-        c = by_metric.get(metric) or CriterionSpec(metric=metric, weight=0.0)
+        c = by_metric.get(metric) or CriterionSpec(
+            metric=metric, weight=0.0, normalisation=default_normalisation(metric)
+        )
         values |= {
             f"{metric}.weight": c.weight,
             f"{metric}.normalisation": c.normalisation,
@@ -334,13 +342,6 @@ def _categories(as_of: dt.date) -> pl.DataFrame:
     )
 
 
-def _banded(column: str, edges: tuple[float, ...]) -> pl.Expr:
-    """Share of the band edges the value reaches: 0 below the first, 1 from the last."""
-    x = pl.col(column).cast(pl.Float64)
-    reached = pl.sum_horizontal([(x >= e).cast(pl.Float64).fill_null(0.0) for e in edges])
-    return (reached / len(edges)).fill_null(0.0)
-
-
 RANK, FAILURES = "rank", "failures"
 
 
@@ -369,11 +370,7 @@ def scored_frame(
             100.0
             * c.weight
             / total
-            * (
-                _banded(COLUMN[c.metric], c.bands)
-                if c.normalisation == Normalisation.BANDS and c.bands
-                else scoring.normalised(COLUMN[c.metric])
-            )
+            * scoring.normalised(COLUMN[c.metric], c.normalisation, c.bands)
         ).alias(s.CONTRIBUTION_PREFIX + c.metric)
         for c in used
     ]
@@ -450,25 +447,70 @@ def top_candidates(result: Scoring, n: int) -> list[int]:
     return [row.client_id for row in result.rows if row.candidate][:n]
 
 
+def weight_percents(weights: dict[str, float]) -> dict[str, float]:
+    """Each weighted criterion's share of the score in per cent (they add up to 100).
+
+    Weights are stored as the director typed them and only their ratios count: a criterion
+    with weight 2 beside one with weight 1 gives two thirds of the points."""
+    total = sum(w for w in weights.values() if w > 0)
+    return {m: 100.0 * w / total for m, w in weights.items() if w > 0} if total else {}
+
+
+@dataclass
+class PreviewRow:
+    client: Client
+    score_before: float | None
+    rank_before: int | None
+    score_after: float
+    rank_after: int
+
+
 @dataclass
 class Preview:
     n: int
     entering: list[Client]
     leaving: list[Client]
+    median_before: float | None = None
+    median_after: float | None = None
+    #: The top clients under the new criteria with their score and rank now.
+    rows: list[PreviewRow] = field(default_factory=list)
+
+
+#: Rows of the preview's before/after table: the top N key candidates, at least this many.
+PREVIEW_ROWS = 10
 
 
 def preview(criteria: list[CriterionSpec]) -> Preview:
-    """Which clients would enter and leave the top-N key candidates under ``criteria``."""
+    """Which clients would enter and leave the top-N key candidates under ``criteria``, how the
+    median score moves and the new top clients' scores and ranks before and after."""
     frame, _as_of = metrics_frame()
     n = key_count()
-    old = set(top_candidates(score(frame, specs(active_profile())), n))
-    new = set(top_candidates(score(frame, criteria), n))
-    clients = Client.objects.in_bulk(old ^ new)
+    before, after = score(frame, specs(active_profile())), score(frame, criteria)
+    old, new = set(top_candidates(before, n)), set(top_candidates(after, n))
+    top = after.rows[: max(n, PREVIEW_ROWS)]
+    was = {row.client_id: row for row in before.rows}
+    clients = Client.objects.in_bulk(old ^ new | {row.client_id for row in top})
     return Preview(
         n=n,
         entering=sorted((clients[i] for i in new - old), key=lambda c: c.name),
         leaving=sorted((clients[i] for i in old - new), key=lambda c: c.name),
+        median_before=_median(before),
+        median_after=_median(after),
+        rows=[
+            PreviewRow(
+                client=clients[row.client_id],
+                score_before=was[row.client_id].score if row.client_id in was else None,
+                rank_before=was[row.client_id].rank if row.client_id in was else None,
+                score_after=row.score,
+                rank_after=row.rank,
+            )
+            for row in top
+        ],
     )
+
+
+def _median(result: Scoring) -> float | None:
+    return statistics.median(row.score for row in result.rows) if result.rows else None
 
 
 # --- stored scorings (movement since the last one) ----------------------------------------------

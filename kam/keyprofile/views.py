@@ -14,7 +14,14 @@ from kam.core.forms import RESOLVE, TAKE_THEIRS, form_status, report_saved, run_
 from kam.qualification.services import can_decide
 
 from . import services
-from .forms import CriterionFormSet, NoteForm, ScoreFilterForm, criterion_text, initial_for
+from .forms import (
+    CriterionFormSet,
+    NoteForm,
+    ScoreFilterForm,
+    criterion_text,
+    initial_for,
+    percent_rows,
+)
 from .models import ClientScore, KeyProfile, Metric, ScoringTrigger
 
 PAGE_SIZE = 100
@@ -60,6 +67,10 @@ def scored_list(request):
     query.pop("page", None)
     up, down = _movers(request, run)
     active = services.active_profile()
+    criteria = list(run.profile.criteria.all())
+    shares = services.weight_percents(
+        {c.metric: float(c.weight) for c in criteria if c.metric in run.used}
+    )
     return render(
         request,
         "keyprofile/list.html",
@@ -67,7 +78,7 @@ def scored_list(request):
             "run": run,
             "stale": run.profile_id != active.pk,
             "active": active,
-            "criteria": run.profile.criteria.all(),
+            "criteria": [(c, shares.get(c.metric)) for c in criteria],
             "form": form,
             "page": page,
             "query": query.urlencode(),
@@ -209,6 +220,7 @@ def edit(request):
     else:
         formset = CriterionFormSet(initial=initial_for(active), prefix="c")
         note = NoteForm(base=services.profile_base(active))
+    rows = percent_rows(formset)
     return render(
         request,
         "keyprofile/edit.html",
@@ -216,6 +228,8 @@ def edit(request):
             "active": active,
             "versions": KeyProfile.objects.select_related("created_by")[:20],
             "formset": formset,
+            "rows": rows,
+            "rows_weighted": any(share for _form, share in rows),
             "note_form": note,
             "preview": preview,
             "nav": "keyclients",

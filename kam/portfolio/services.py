@@ -95,6 +95,35 @@ def analytics_of(client: Client):
         return None
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """When the client's current status was set, and by whom (None: by an import or the
+    system), from the client's audit history."""
+
+    when: dt.datetime
+    by: User | None
+
+
+def status_changes(clients) -> dict[int, StatusChange]:
+    """For each client not simply active, when and by whom its current status was set (one
+    query over their audit history; a client without history of that status is left out)."""
+    current = {c.pk: c.status for c in clients if c.status != ClientStatus.ACTIVE}
+    if not current:
+        return {}
+    history = (
+        Client.audit.filter(id__in=current)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    found: dict[int, StatusChange] = {}
+    previous: dict[int, str] = {}
+    for record in history:
+        if previous.get(record.id) != record.status:
+            found[record.id] = StatusChange(record.history_date, record.history_user)
+        previous[record.id] = record.status
+    return {pk: change for pk, change in found.items() if previous[pk] == current[pk]}
+
+
 @dataclass
 class PortfolioRow:
     client: Client
@@ -108,6 +137,17 @@ class PortfolioRow:
     year: int = field(default_factory=current_year)
     #: The client's row in the latest key-profile scoring (score, rank, movement), if scored.
     scored: ClientScore | None = None
+    #: When and by whom the status (set by hand, unlike the analytics' risk) was set.
+    status_change: StatusChange | None = None
+
+    @property
+    def risk_disagrees(self) -> bool:
+        """The KAM's status and the model's risk tell different stories: one says at risk or
+        lost, the other does not (the page then shows both side by side)."""
+        risk = getattr(self.analytics, "risk", "")
+        if not risk:
+            return False
+        return (self.client.status in TROUBLED_STATUSES) != (risk in TROUBLED_RISKS)
 
     @property
     def value(self) -> Decimal:
@@ -152,6 +192,8 @@ class PortfolioTotals:
     potential: Decimal = Decimal(0)
     actual: Decimal = Decimal(0)
     demand: Decimal = Decimal(0)
+    #: The as-of day of the analytics' risk (the latest recompute), None before the first.
+    risk_as_of: dt.date | None = None
 
     @property
     def share_of_wallet(self) -> Decimal | None:
@@ -191,7 +233,7 @@ def portfolio(
 ) -> tuple[list[PortfolioRow], PortfolioTotals]:
     """Rows and totals of a key-client queryset: analytics come joined; the dossier completeness
     costs a fixed three queries more, this year's potentials with actual purchases one, and
-    whether ``user`` may add a potential at most one."""
+    whether ``user`` may add a potential at most one, when each status was set at most one."""
     today = today or timezone.localdate()
     year = current_year(today)
     clients = list(clients)
@@ -216,6 +258,9 @@ def portfolio(
         )
         for c in clients
     ]
+    changes = status_changes(clients)
+    for row in rows:
+        row.status_change = changes.get(row.client.pk)
     scores = [row.score for row in rows if row.score is not None]
     estimated = [row.potential for row in rows if row.potential is not None]
     totals = PortfolioTotals(
@@ -228,6 +273,9 @@ def portfolio(
         potential=sum((p.potential_revenue for p in estimated), Decimal(0)),
         actual=sum((p.actual for p in estimated), Decimal(0)),
         demand=sum((p.total_demand or Decimal(0) for p in estimated), Decimal(0)),
+        risk_as_of=max(
+            (day for row in rows if (day := getattr(row.analytics, "as_of", None))), default=None
+        ),
     )
     return rows, totals
 

@@ -31,10 +31,21 @@ def test_contributions_add_up_to_the_score_within_0_and_100() -> None:
     assert out[s.SCORE_RANK].to_list() == [1, 2, 3]
 
 
+def test_revenue_scores_by_percentile_rank_by_default() -> None:
+    weights = dict.fromkeys(("margin", "growth", "tenure", "regularity", "frequency"), 0.0)
+    weights |= {"potential": 0.0, "strategic": 0.0, "revenue": 2.0}
+    out = score_clients(_frame(), dataclasses.replace(CONFIG, scoring_weights=weights))
+    scores = dict(zip(out[s.CLIENT], out[s.SCORE], strict=True))
+    # three clients: ranks 3, 2, 1 → 1, 0.5, 0 whatever the gaps
+    assert scores == pytest.approx({"big": 100.0, "mid": 50.0, "small": 0.0})
+
+
 def test_a_single_weight_scores_by_min_max_normalised_revenue() -> None:
     weights = dict.fromkeys(("margin", "growth", "tenure", "regularity", "frequency"), 0.0)
     weights |= {"potential": 0.0, "strategic": 0.0, "revenue": 2.0}
-    config = dataclasses.replace(CONFIG, scoring_weights=weights)
+    config = dataclasses.replace(
+        CONFIG, scoring_weights=weights, scoring_normalisation={"revenue": "minmax"}
+    )
     out = score_clients(_frame(), config)
     scores = dict(zip(out[s.CLIENT], out[s.SCORE], strict=True))
     # revenue 2024: big 1200, mid 600, small 15 → (x − 15) / 1185 × 100

@@ -26,7 +26,20 @@ def test_everyone_reads_the_active_profile_with_labelled_criteria(world, api):
     assert body["version"] == 1 and body["is_active"] is True
     revenue = next(c for c in body["criteria"] if c["metric"] == "revenue")
     assert revenue["label"] == "Revenue, last 12 months"
-    assert revenue["normalisation"] == "minmax" and revenue["bands"] == []
+    assert revenue["normalisation"] == "percentile" and revenue["bands"] == []
+    # weights as shares of the score: they add up to 100 %
+    assert revenue["weight_percent"] == pytest.approx(20.0)
+    assert sum(c["weight_percent"] for c in body["criteria"]) == pytest.approx(100.0)
+
+
+def test_a_criterion_without_normalisation_gets_the_metric_default(world, api):
+    criteria = [{"metric": "revenue", "weight": 3}, {"metric": "growth", "weight": 1}]
+    response = api(world.director).post("/api/key-profile/versions", {"criteria": criteria})
+    assert response.status_code == 201, response.content
+    saved = {c["metric"]: c for c in response.json()["criteria"]}
+    assert saved["revenue"]["normalisation"] == "percentile"
+    assert saved["growth"]["normalisation"] == "minmax"
+    assert (saved["revenue"]["weight_percent"], saved["growth"]["weight_percent"]) == (75.0, 25.0)
 
 
 def test_the_director_previews_then_saves_a_version_and_everyone_is_rescored(world, api):
@@ -35,7 +48,10 @@ def test_the_director_previews_then_saves_a_version_and_everyone_is_rescored(wor
     director = api(world.director)
     preview = director.post("/api/key-profile/preview", REVENUE_ONLY)
     assert preview.status_code == 200, preview.content
-    assert set(preview.json()) == {"n", "entering", "leaving"}
+    body = preview.json()
+    assert set(body) == {"n", "entering", "leaving", "median_before", "median_after", "rows"}
+    assert [r["client"]["name"] for r in body["rows"]][:1] == [world.own.name]
+    assert body["rows"][0]["score_after"] == pytest.approx(100.0)
     assert KeyProfile.objects.count() == 1  # a preview saves nothing
     saved = director.post("/api/key-profile/versions", REVENUE_ONLY)
     assert saved.status_code == 201, saved.content

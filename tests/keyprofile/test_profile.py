@@ -41,7 +41,14 @@ def test_default_profile_is_created_once_with_the_published_weights():
     assert KeyProfile.objects.count() == 1
     weights = {c.metric: float(c.weight) for c in profile.criteria.all()}
     assert weights == PUBLISHED_DEFAULT_PROFILE
-    assert {c.normalisation for c in profile.criteria.all()} == {"minmax"}
+    # money measures by percentile rank, the rest min–max
+    normalisation = {c.metric: c.normalisation for c in profile.criteria.all()}
+    assert {m for m, n in normalisation.items() if n == "percentile"} == {
+        "revenue",
+        "margin",
+        "potential",
+    }
+    assert {n for m, n in normalisation.items() if n != "percentile"} == {"minmax"}
     assert all(c.min_value is None for c in profile.criteria.all())
 
 

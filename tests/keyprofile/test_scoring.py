@@ -107,6 +107,7 @@ def test_an_all_minmax_profile_scores_as_the_engine_does_by_hand():
         AnalysisConfig(
             as_of=as_of,
             scoring_weights={k: weights.get(k, 0.0) for k in scoring.DEFAULT_WEIGHTS},
+            scoring_normalisation=dict.fromkeys(weights, "minmax"),
         ),
     )
     assert dict(zip(engine[s.CLIENT], engine[s.SCORE], strict=True)) == pytest.approx(expected)

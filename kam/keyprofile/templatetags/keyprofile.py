@@ -3,6 +3,7 @@
 from django import template
 
 from ..models import ClientScore, Metric
+from ..services import weight_percents
 
 register = template.Library()
 
@@ -18,14 +19,14 @@ def score_card(client):
     if row is None:
         return {"row": None}
     labels = dict(Metric.choices)
-    # Each criterion's most possible points: 100 × its share of the weights used.
+    # Each criterion's most possible points = its share of the weights used, in per cent.
     weights = {c.metric: float(c.weight) for c in row.run.profile.criteria.all()}
-    total = sum(weights.get(m, 0.0) for m in row.contributions) or 1.0
+    shares = weight_percents({m: weights.get(m, 0.0) for m in row.contributions})
     contributions = sorted(
         (
             (str(labels.get(m, m)), value, most, round(100 * value / most) if most else 0)
             for m, value in row.contributions.items()
-            for most in [100.0 * weights.get(m, 0.0) / total]
+            for most in [shares.get(m, 0.0)]
         ),
         key=lambda item: (-item[2], -item[1]),
     )

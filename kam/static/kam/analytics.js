@@ -7,20 +7,18 @@ document.addEventListener("DOMContentLoaded", function () {
   function done(el, chart) { el.setAttribute("data-rendered", "1"); window.addEventListener("resize", function () { chart.resize(); }); }
 
   var el = document.getElementById("abc-xyz-chart");
-  var max = Math.max.apply(null, data.cells.map(function (c) { return c.clients; }).concat([1]));
   var chart = echarts.init(el);
   chart.setOption({
     tooltip: {formatter: function (p) { var c = p.data.cell; return c.abc + c.xyz + ": " + c.clients + " " + L.clients + ", " + pct(c.value_share) + " " + L.value_share; }},
     grid: {top: 10, bottom: 40, left: 40, right: 10},
     xAxis: {type: "category", data: data.xyz, splitArea: {show: true}},
     yAxis: {type: "category", data: data.abc.slice().reverse(), splitArea: {show: true}},
-    visualMap: {min: 0, max: max, show: false, inRange: {color: ["#f8f9fa", "#9ec5fe", "#0d6efd"]}},
+    // colour by share of value (heat: 0–1 of the largest cell's share), not by client count
+    visualMap: {min: 0, max: 1, show: false, inRange: {color: ["#f8f9fa", "#9ec5fe", "#0d6efd"]}},
     series: [{type: "heatmap", label: {show: true, lineHeight: 16, formatter: function (p) { return p.data.cell.clients + "\n" + pct(p.data.cell.value_share); }},
-      data: data.cells.map(function (c) { return {value: [data.xyz_keys.indexOf(c.xyz), 2 - data.abc.indexOf(c.abc), c.clients], cell: c}; })}]
+      data: data.cells.map(function (c) { return {value: [data.xyz_keys.indexOf(c.xyz), 2 - data.abc.indexOf(c.abc), c.heat], cell: c}; })}]
   });
-  chart.on("click", function (p) {
-    window.location.href = data.clients_url + "?abc=" + encodeURIComponent(p.data.cell.abc) + "&xyz=" + encodeURIComponent(p.data.cell.xyz);
-  });
+  chart.on("click", function (p) { window.location.href = p.data.cell.url; });
   done(el, chart);
 
   el = document.getElementById("pareto-chart");
@@ -39,7 +37,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var rfmMax = Math.max.apply(null, data.rfm.map(function (c) { return c.clients; }).concat([1]));
   var rfm = echarts.init(el);
   rfm.setOption({
-    tooltip: {formatter: function (p) { var c = p.data.cell; return "R" + c.r + " F" + c.f + ": " + c.segment + " — " + c.clients + " " + L.clients; }},
+    tooltip: {formatter: function (p) { var c = p.data.cell; return "R" + c.r + " F" + c.f + ": " + c.segment + " — " + c.clients + " " + L.clients + "<br>" + c.segment_clients + " " + L.segment_clients; }},
     grid: {top: 10, bottom: 50, left: 60, right: 10},
     xAxis: {type: "category", data: ["1", "2", "3", "4", "5"], name: L.frequency, nameLocation: "middle", nameGap: 28},
     yAxis: {type: "category", data: ["1", "2", "3", "4", "5"], name: L.recency, nameLocation: "middle", nameGap: 30},
@@ -47,5 +45,6 @@ document.addEventListener("DOMContentLoaded", function () {
     series: [{type: "heatmap", label: {show: true, fontSize: 11, lineHeight: 14, width: 92, overflow: "break", formatter: function (p) { return p.data.cell.clients + "\n" + p.data.cell.segment; }},
       data: data.rfm.map(function (c) { return {value: [c.f - 1, c.r - 1, c.clients], cell: c}; })}]
   });
+  rfm.on("click", function (p) { window.location.href = p.data.cell.url; });
   done(el, rfm);
 });
