@@ -84,7 +84,7 @@ class Mapping:
 
     def problem(self, columns: list[Column]) -> str:
         """Why the file cannot be imported as mapped, or "" when it can."""
-        found = ", ".join(f"“{h}”" for h in self.header if h) or "—"
+        found = ", ".join(quoted(h) for h in self.header if h) or "—"
         if self.missing:
             return _("Required columns are missing: %(missing)s. Columns found: %(found)s.") % {
                 "missing": ", ".join(needed(columns, self.missing)),
@@ -92,7 +92,7 @@ class Mapping:
             }
         if self.repeated:
             return _("These columns repeat a column already found: %(repeated)s.") % {
-                "repeated": ", ".join(f"“{h}”" for h in self.repeated)
+                "repeated": ", ".join(quoted(h) for h in self.repeated)
             }
         return ""
 
@@ -110,7 +110,7 @@ class Mapping:
 def needed(columns: list[Column], missing: list[str], *, quote: bool = True) -> list[str]:
     """The missing required columns as the user reads them: “client code”, or “client code”,
     “client INN” or “client name” when others can stand in for it."""
-    labels = {c.field: f"“{c.label}”" if quote else str(c.label) for c in columns}
+    labels = {c.field: quoted(c.label) if quote else str(c.label) for c in columns}
     shown = []
     for column in columns:
         if column.field in missing:
@@ -121,3 +121,9 @@ def needed(columns: list[Column], missing: list[str], *, quote: bool = True) -> 
                 else last
             )
     return shown
+
+
+def quoted(text) -> str:
+    """``text`` in the quotation marks of the reader's language: “…” or «…»."""
+    # Translators: quotation marks around a header or a label; Russian uses «…».
+    return _("“%(text)s”") % {"text": text}
