@@ -308,17 +308,17 @@ class Clients(Kind):
     def _check_inns_free(
         self, rows: pl.DataFrame, existing: dict[str, Client], ctx: Context
     ) -> pl.DataFrame:
-        """An ИНН another client holds — one the file does not give a new ИНН — is refused,
-        naming that client as far as the user may know it."""
-        mine = rows.filter(pl.col("inn").is_not_null())
-        # The file's own clients take the ИНН it gives them: they hold no other.
-        user = cast(User, ctx.user)
-        taken = inn_holders(user, mine["inn"], exclude=[c.pk for c in existing.values()])
-        return ctx.flag_rows(
-            (row, "inn", inn, taken[inn])
-            for row, inn in mine.select(ROW, "inn").iter_rows()
-            if inn in taken
-        )
+        """An ИНН another stored client holds is refused, naming that client as far as the user
+        may know it — also when the file gives that client a new one: the database refuses a
+        swap midway, so the file must free an ИНН before another client takes it."""
+        kept = {code: c.inn for code, c in existing.items() if c.inn}
+        mine = [
+            (row, inn)
+            for row, code, inn in rows.select(ROW, "erp_code", "inn").iter_rows()
+            if inn is not None and kept.get(code) != inn
+        ]
+        taken = inn_holders(cast(User, ctx.user), [inn for _row, inn in mine])
+        return ctx.flag_rows((row, "inn", inn, taken[inn]) for row, inn in mine if inn in taken)
 
     def _check_kpps(
         self, rows: pl.DataFrame, existing: dict[str, Client], ctx: Context

@@ -116,7 +116,7 @@ def _errors(ctx: Context, unmatched: pl.DataFrame, present: list[str]) -> pl.Dat
     parts = {
         CODE: fill(_("ERP code “%(code)s”"), code=pl.col(CODE)),
         INN: fill(_("INN %(inn)s"), inn=pl.col(INN)),
-        NAME: pl.when(pl.col(f"__{NAME}") != AMBIGUOUS).then(
+        NAME: pl.when(pl.col(f"__{NAME}").fill_null(0) != AMBIGUOUS).then(
             fill(_("name “%(name)s”"), name=pl.col(NAME))
         ),
     }
