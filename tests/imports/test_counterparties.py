@@ -104,7 +104,8 @@ def test_an_inn_passes_to_another_client_only_once_freed(world):
     assert [(e["row"], e["reason"]) for e in job.errors] == [
         (
             2,
-            f"The client “Foreign Client” (ERP code {world.foreign.erp_code}) already has this INN.",
+            f"The client “Foreign Client” (ERP code {world.foreign.erp_code}) "
+            "already has this INN.",
         ),
         (3, f"The client “Own Client” (ERP code {world.own.erp_code}) already has this INN."),
     ]
