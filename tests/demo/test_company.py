@@ -9,6 +9,7 @@ from django.db.models import Max, Sum
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from kam.clients.inn import inn_problem, kpp_problem
 from kam.clients.models import (
     Client,
     ClientStatus,
@@ -21,6 +22,7 @@ from kam.clients.models import (
     Tender,
 )
 from kam.core.models import Role, User
+from kam.demo.data import REGION_TAX_CODES
 from kam.sales.models import Product, SalesLine
 
 from .conftest import AS_OF
@@ -248,3 +250,11 @@ def test_history_entries_follow_each_other_and_end_by_as_of(small_company):
             assert history[0][0] == "+", (model, pk)
             dates = [at for _, at in history]
             assert dates == sorted(dates) and dates[-1] <= end, (model, pk, history)
+
+
+def test_every_client_has_a_valid_inn_of_its_region_and_a_kpp_of_the_same_office(small_company):
+    clients = list(Client.objects.values_list("inn", "kpp", "region"))
+    assert len({inn for inn, _kpp, _region in clients}) == len(clients)
+    for inn, kpp, region in clients:
+        assert inn_problem(inn) is None and kpp_problem(kpp, inn) is None
+        assert inn[:2] == REGION_TAX_CODES[region] and kpp[:4] == inn[:4]
