@@ -7,8 +7,12 @@ import io
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kam.clients.models import Client, Contact
+from kam.imports.engine import check
+from kam.imports.kinds import KINDS
 from kam.imports.models import ImportStatus
 from kam.sales.models import SalesLine
 from tests.factories import make_client, make_product
@@ -281,3 +285,23 @@ def test_contacts_find_their_client_by_inn_or_name_but_never_a_foreign_one(world
         "По ИНН",
         "По названию",
     }
+
+
+def test_matching_costs_the_same_queries_for_few_rows_as_for_many(world, counterparties, tmp_path):
+    by_code, _by_inn, _by_name = counterparties
+    keys = [(by_code.erp_code, "", ""), ("", COMPANY, ""), ("", "", "Пример"), ("", "", "Нет")]
+
+    def queries(count: int) -> int:
+        rows = [SALES] + [sale(*keys[n % len(keys)], f"D{n}", world.product) for n in range(count)]
+        path = tmp_path / f"{count}.csv"
+        path.write_bytes(csv_bytes(rows))
+        with CaptureQueriesContext(connection) as queried:
+            checked = check(KINDS["sales"], path, world.director, reason="", progress=noop)
+        assert checked.errors.height == count // len(keys)  # every "Нет" row
+        return len(queried.captured_queries)
+
+    assert queries(8) == queries(200)
+
+
+def noop(*args) -> None:
+    pass
