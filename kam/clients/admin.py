@@ -24,7 +24,7 @@ class TeamInline(admin.TabularInline):
 @admin.register(Client)
 class ClientAdmin(VisibleClientsMixin, DirectorHistoryAdmin):
     client_path = ""
-    list_display = ("name", "erp_code", "status", "client_type", "is_key", "owner", "region")
+    list_display = ("name", "erp_code", "inn", "status", "client_type", "is_key", "owner", "region")
     list_filter = (
         "status",
         "client_type",
@@ -35,7 +35,7 @@ class ClientAdmin(VisibleClientsMixin, DirectorHistoryAdmin):
         "owner",
         "region",
     )
-    search_fields = ("name", "legal_name", "erp_code")
+    search_fields = ("name", "legal_name", "erp_code", "inn")
     autocomplete_fields = ("owner", "assistant", "parent")
     inlines = [TeamInline]
 

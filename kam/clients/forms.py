@@ -59,6 +59,17 @@ class ClientForm(EditFormMixin, forms.ModelForm):
         if not by.is_director:
             # Only the director reassigns; a KAM's new client is theirs.
             self.fields.pop("owner")
+        self.by = by
+
+    def clean_inn(self) -> str:
+        # Here rather than through the model's constraint: the message names the client
+        # holding the ИНН when the editor may know it.
+        inn = self.cleaned_data["inn"]
+        exclude = [self.instance.pk] if self.instance.pk else []
+        taken = services.inn_holders(self.by, [inn], exclude)
+        if taken:
+            raise forms.ValidationError(taken[inn])
+        return inn
 
     @property
     def fieldsets(self) -> list[tuple]:
@@ -300,7 +311,7 @@ class ClientFilterForm(forms.Form):
             )
             field.widget.attrs["class"] = css
             if name == "q":
-                field.widget.attrs["placeholder"] = _("Name, legal name or ERP code")
+                field.widget.attrs["placeholder"] = _("Name, legal name, ERP code or INN")
 
     def apply(self, clients):
         if not self.is_valid():
@@ -309,7 +320,10 @@ class ClientFilterForm(forms.Form):
         if data["q"]:
             q = data["q"].strip()
             clients = clients.filter(
-                Q(name__icontains=q) | Q(legal_name__icontains=q) | Q(erp_code__icontains=q)
+                Q(name__icontains=q)
+                | Q(legal_name__icontains=q)
+                | Q(erp_code__icontains=q)
+                | Q(inn__startswith=q)
             )
         if data["status"]:
             clients = clients.filter(status=data["status"])

@@ -12,6 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from kam.core.access import client_access_q
 
+from .inn import inn_problem, kpp_problem
+
 
 class DecimalSize(TypedDict):
     """Keyword arguments for DecimalField; a TypedDict so `**MONEY` type-checks."""
@@ -51,6 +53,21 @@ class Client(models.Model):
         max_length=64,
         unique=True,
         help_text=_("The client's code in your ERP; imports match clients by it."),
+    )
+    inn = models.CharField(
+        _("INN"),
+        max_length=12,
+        blank=True,
+        help_text=_(
+            "Taxpayer number (ИНН): 10 digits for a company, 12 for a sole trader; imports match "
+            "clients by it too."
+        ),
+    )
+    kpp = models.CharField(
+        _("KPP"),
+        max_length=9,
+        blank=True,
+        help_text=_("Tax registration reason code (КПП) of a company: 9 characters."),
     )
     industry = models.CharField(_("industry"), max_length=120, blank=True)
     region = models.CharField(_("region"), max_length=120, blank=True)
@@ -144,6 +161,14 @@ class Client(models.Model):
                 | models.Q(payment_on_time_pct__gte=0, payment_on_time_pct__lte=100),
                 name="client_payment_on_time_0_100",
             ),
+            # The services name the client already holding an ИНН (as far as the user may know
+            # it); the constraint makes it hold whatever writes.
+            models.UniqueConstraint(
+                fields=["inn"],
+                condition=~models.Q(inn=""),
+                name="client_unique_inn",
+                violation_error_message=_("A client with this INN already exists."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,14 +178,26 @@ class Client(models.Model):
         return reverse("clients:detail", args=[self.pk])
 
     def clean(self):
+        errors = {}
+        if self.inn and (problem := inn_problem(self.inn)):
+            errors["inn"] = problem
+        if self.kpp and (problem := kpp_problem(self.kpp, self.inn)):
+            errors["kpp"] = problem
+        if problem := self._parent_problem():
+            errors["parent"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def _parent_problem(self):
         if self.parent_id and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("A company cannot be its own parent.")})
+            return _("A company cannot be its own parent.")
         ancestor, seen = self.parent, set()
         while ancestor is not None and self.pk:
             if ancestor.pk == self.pk or ancestor.pk in seen:
-                raise ValidationError({"parent": _("This parent would make a loop of companies.")})
+                return _("This parent would make a loop of companies.")
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+        return None
 
 
 class TeamFunction(models.TextChoices):

@@ -20,6 +20,14 @@ DecisionRoleOrBlank = Literal[("", *DecisionRole.values)]  # type: ignore[valid-
 Percent = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 """A percentage 0–100, serialised as a string with two decimals: ``"97.50"``."""
 
+INN = (
+    "Taxpayer number (ИНН): 10 digits for a company, 12 for a sole trader, control digits "
+    "checked; unique among clients; empty when unknown."
+)
+KPP = (
+    "Tax registration reason code (КПП): 9 characters, 4 digits, 2 digits or capital Latin "
+    "letters, 3 digits; a company's only (10-digit INN); empty when unknown."
+)
 PAYMENT_ON_TIME = (
     "Share of invoices paid by their due date over the last 12 months, from the ERP, "
     'in per cent (0–100, two decimals) as a string: "97.50"; null when unknown.'
@@ -60,6 +68,8 @@ class ClientOut(Schema):
     name: str
     legal_name: str
     erp_code: str
+    inn: str = Field(description=INN)
+    kpp: str = Field(description=KPP)
     industry: str
     region: str
     employees: int | None
@@ -121,6 +131,8 @@ class ClientIn(Payload):
     name: str
     erp_code: str = Field(description="The client's code in your ERP; unique.")
     legal_name: str = ""
+    inn: str = Field("", description=INN)
+    kpp: str = Field("", description=KPP)
     industry: str = ""
     region: str = ""
     employees: int | None = None
@@ -170,8 +182,10 @@ ClientOrdering = Literal[
 class ClientFilter(FilterSchema):
     q: Annotated[
         str | None,
-        FilterLookup(["name__icontains", "legal_name__icontains", "erp_code__icontains"]),
-    ] = Field(None, description="Text in the name, legal name or ERP code.")
+        FilterLookup(
+            ["name__icontains", "legal_name__icontains", "erp_code__icontains", "inn__startswith"]
+        ),
+    ] = Field(None, description="Text in the name, legal name or ERP code, or the INN's start.")
     status: ClientStatus | None = None
     client_type: ClientType | None = None
     is_key: bool | None = None

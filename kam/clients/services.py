@@ -30,6 +30,8 @@ CLIENT_FIELDS = (
     "name",
     "legal_name",
     "erp_code",
+    "inn",
+    "kpp",
     "status",
     "client_type",
     "owner",
@@ -104,6 +106,42 @@ def _check_people(client: Client) -> None:
         raise ValidationError(errors)
 
 
+def inn_holders(by: User, inns: Iterable[str], exclude: Iterable[int] = ()) -> dict[str, str]:
+    """For each ИНН of ``inns`` a client other than ``exclude`` holds: why it cannot be used
+    again. The message names the holder when ``by`` may see it; otherwise it says only that a
+    client exists, as everywhere a foreign client is concerned (clients/groups.py)."""
+    inns, skipped = sorted({inn for inn in inns if inn}), set(exclude)
+    holders = []
+    for start in range(0, len(inns), 10_000):  # below every database's parameter limit
+        found = Client.objects.filter(inn__in=inns[start : start + 10_000])
+        holders += [
+            row
+            for row in found.values_list("pk", "inn", "name", "erp_code")
+            if row[0] not in skipped
+        ]
+    if not holders:
+        return {}
+    visible = set(
+        Client.objects.visible_to(by)
+        .filter(pk__in=[pk for pk, *_rest in holders])
+        .values_list("pk", flat=True)
+    )
+    return {
+        inn: (
+            _("The client “%(name)s” (ERP code %(code)s) already has this INN.")
+            % {"name": name, "code": code}
+            if pk in visible
+            else _("A client outside your clients already has this INN; ask the director.")
+        )
+        for pk, inn, name, code in holders
+    }
+
+
+def _check_inn_free(by: User, client: Client) -> None:
+    if client.inn and (taken := inn_holders(by, [client.inn], [client.pk] if client.pk else [])):
+        raise ValidationError({"inn": taken[client.inn]})
+
+
 @transaction.atomic
 def client_create(*, by: User, reason: str = "", **fields) -> Client:
     if not can_create_clients(by):
@@ -114,6 +152,7 @@ def client_create(*, by: User, reason: str = "", **fields) -> Client:
     client = Client()
     assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
+    _check_inn_free(by, client)
     save_audited(client, by=by, reason=reason)
     return client
 
@@ -142,6 +181,7 @@ def client_update(
         raise PermissionDenied(_("Only the director reassigns clients."))
     assign_fields(client, fields, CLIENT_FIELDS)
     _check_people(client)
+    _check_inn_free(by, client)
     save_audited(client, by=by, reason=reason)
     return client
 

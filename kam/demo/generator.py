@@ -29,6 +29,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from kam.clients import services as client_services
+from kam.clients.inn import complete_inn
 from kam.clients.models import (
     Client,
     ClientStatus,
@@ -287,6 +288,8 @@ class _ClientPlan:
     legal_name: str = ""
     slug: str = ""
     erp_code: str = ""
+    inn: str = ""
+    kpp: str = ""
     parent: int | None = None
     size: float = 0.0
     regularity: str = "Y"
@@ -642,6 +645,20 @@ class _Builder:
             else:
                 first = self.start_date
             p.created = self.moment(first, rng)
+        self.plan_tax_numbers()
+
+    def plan_tax_numbers(self) -> None:
+        """Every demo client is a company: a 10-digit ИНН of its region with valid control
+        digits, and a КПП of the same tax office; distinct, and the same for the same seed."""
+        rng = self.rng("clients/tax-numbers")
+        used: set[str] = set()
+        for p in self.clients:
+            office = D.REGION_TAX_CODES[p.region] + f"{rng.randint(1, 51):02d}"
+            inn = complete_inn(office + f"{rng.randrange(100_000):05d}")
+            while inn in used:
+                inn = complete_inn(office + f"{rng.randrange(100_000):05d}")
+            used.add(inn)
+            p.inn, p.kpp = inn, f"{office}01001"
 
     def plan_groups(self, rng: random.Random, established: list[_ClientPlan]) -> None:
         n_groups = max(1, round(self.n / 50))
@@ -1106,6 +1123,8 @@ class _Builder:
                     name=p.name,
                     legal_name=p.legal_name,
                     erp_code=p.erp_code,
+                    inn=p.inn,
+                    kpp=p.kpp,
                     industry=D.INDUSTRIES[p.industry]["label"],
                     region=p.region,
                     employees=p.employees,

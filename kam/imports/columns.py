@@ -27,6 +27,9 @@ class Column:
     example: object = None
     required: bool = False
     keep_when_empty: bool = False
+    # Fields that can stand in for a required one (a client by code, INN or name): the file
+    # needs one of them, and the kind checks that each row fills one.
+    alternatives: tuple[str, ...] = ()
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -59,7 +62,7 @@ class Mapping:
             if name:
                 seen.add(name)
             fields.append(name)
-        missing = [c.field for c in columns if c.required and c.field not in seen]
+        missing = [c.field for c in columns if c.required and not seen & {c.field, *c.alternatives}]
         return cls(header=header, fields=fields, missing=missing, repeated=repeated)
 
     @classmethod
@@ -81,16 +84,15 @@ class Mapping:
 
     def problem(self, columns: list[Column]) -> str:
         """Why the file cannot be imported as mapped, or "" when it can."""
-        labels = {c.field: str(c.label) for c in columns}
-        found = ", ".join(f"“{h}”" for h in self.header if h) or "—"
+        found = ", ".join(quoted(h) for h in self.header if h) or "—"
         if self.missing:
             return _("Required columns are missing: %(missing)s. Columns found: %(found)s.") % {
-                "missing": ", ".join(f"“{labels[name]}”" for name in self.missing),
+                "missing": ", ".join(needed(columns, self.missing)),
                 "found": found,
             }
         if self.repeated:
             return _("These columns repeat a column already found: %(repeated)s.") % {
-                "repeated": ", ".join(f"“{h}”" for h in self.repeated)
+                "repeated": ", ".join(quoted(h) for h in self.repeated)
             }
         return ""
 
@@ -103,3 +105,25 @@ class Mapping:
     @property
     def present(self) -> set[str]:
         return {name for name in self.fields if name}
+
+
+def needed(columns: list[Column], missing: list[str], *, quote: bool = True) -> list[str]:
+    """The missing required columns as the user reads them: “client code”, or “client code”,
+    “client INN” or “client name” when others can stand in for it."""
+    labels = {c.field: quoted(c.label) if quote else str(c.label) for c in columns}
+    shown = []
+    for column in columns:
+        if column.field in missing:
+            *others, last = [labels[name] for name in (column.field, *column.alternatives)]
+            shown.append(
+                _("%(first)s or %(last)s") % {"first": ", ".join(others), "last": last}
+                if others
+                else last
+            )
+    return shown
+
+
+def quoted(text) -> str:
+    """``text`` in the quotation marks of the reader's language: “…” or «…»."""
+    # Translators: quotation marks around a header or a label; Russian uses «…».
+    return _("“%(text)s”") % {"text": text}

@@ -120,7 +120,7 @@ def _parse(kind: Kind, table: Table, ctx: Context, progress: Callback):
             cell = chunk[f"c{mapping.position(column.field)}"]
             result = column.parse(cell)
             found = pl.DataFrame({ROW: chunk[ROW], "raw": cell, "reason": result.error})
-            if column.required:
+            if column.required and not column.alternatives:  # the kind checks alternatives
                 missing = pl.when(pl.col("raw").is_null()).then(pl.lit(required))
                 found = found.with_columns(reason=missing.otherwise(pl.col("reason")))
             bad = pl.col("reason").is_not_null()

@@ -9,7 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import engine
-from .columns import Mapping
+from .columns import Mapping, needed
 from .kinds import KINDS
 from .models import ImportJob, ImportStatus
 from .reading import RefusedFile, check_size
@@ -119,10 +119,9 @@ def job_columns(job: ImportJob) -> list[dict]:
     ]
 
 
-def job_missing(job: ImportJob) -> list[Promise]:
+def job_missing(job: ImportJob) -> list[str]:
     """Labels of the required columns the file lacks."""
-    labels = _labels(job)
-    return [labels[name] for name in (job.mapping or {}).get("missing", [])]
+    return needed(KINDS[job.kind].columns, (job.mapping or {}).get("missing", []), quote=False)
 
 
 def _labels(job: ImportJob) -> dict[str | None, Promise]:

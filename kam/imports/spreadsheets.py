@@ -72,7 +72,7 @@ def write_template(kind: Kind, target: str | BinaryIO) -> None:
                 0,
                 [
                     capfirst(str(column.label)),
-                    _("yes") if column.required else "",
+                    _("yes") if column.required and not column.alternatives else "",
                     ", ".join(column.synonyms),
                     str(column.hint),
                 ],

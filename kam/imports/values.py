@@ -7,12 +7,14 @@ expression would recompute its shared parts many times over. Reasons are transla
 parser runs, so in the importing user's language.
 """
 
+import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
 from django.conf import settings
+from django.utils.dates import MONTHS_ALT
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
@@ -159,29 +161,57 @@ def percent() -> Parser:
     return parse
 
 
+DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+YEAR_MONTH_DAY = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+
+
 def date() -> Parser:
     """31.12.2024 or 2024-12-31; an XLSX date cell arrives as ISO text, maybe with a time."""
 
     def parse(raw: pl.Series) -> Parsed:
         iso = pl.col(RAW).str.replace(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T][0-9:.]+$", "${1}")
-        bad = _("Not a date; write 31.12.2024 or 2024-12-31.")
-        frame = (
-            raw.to_frame(RAW)
-            .with_columns(
-                pl.coalesce(
-                    pl.col(RAW).str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-                    iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-                ).alias(VALUE)
-            )
-            .with_columns(
-                pl.when(pl.col(RAW).is_not_null() & pl.col(VALUE).is_null())
-                .then(_message(bad))
-                .alias(ERROR)
-            )
+        frame = raw.to_frame(RAW).with_columns(
+            pl.coalesce(
+                pl.col(RAW).str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+                iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+            ).alias(VALUE),
+            iso.alias(TEXT),
         )
-        return _result(frame)
+        bad = frame.filter(pl.col(RAW).is_not_null() & pl.col(VALUE).is_null())
+        # Few cells are bad: each distinct one is explained in Python.
+        reasons = {text: _date_problem(text) for text in bad[TEXT].unique()}
+        error = pl.when(pl.col(VALUE).is_null()).then(
+            pl.col(TEXT).replace_strict(reasons, default=None, return_dtype=pl.String)
+        )
+        return _result(frame.with_columns(error.alias(ERROR)))
 
     return parse
+
+
+def _date_problem(text: str) -> str:
+    """Why ``text`` is not a date: a day its month does not have, or not a date at all."""
+    if found := DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = map(int, found.groups())
+    elif found := YEAR_MONTH_DAY.fullmatch(text):
+        year, month, day = map(int, found.groups())
+    else:
+        return _("Not a date; write 31.12.2024 or 2024-12-31.")
+    if 1 <= month <= 12 and year >= 1:
+        days = calendar.monthrange(year, month)[1]
+        if days < day <= 31:
+            return _("%(text)s: %(month)s %(year)d has no day %(day)d (it has %(days)d days).") % {
+                "text": text,
+                "month": MONTHS_ALT[month],
+                "year": year,
+                "day": day,
+                "days": days,
+            }
+    if not 1 <= month <= 12:
+        return _("%(text)s: there is no month %(month)d; write 31.12.2024 or 2024-12-31.") % {
+            "text": text,
+            "month": month,
+        }
+    return _("Not a date; write 31.12.2024 or 2024-12-31.")
 
 
 def _choice_key(word: str) -> str:
@@ -283,5 +313,18 @@ def url(max_length: int) -> Parser:
         parsed = shape(raw)
         errors = pl.DataFrame({ERROR: parsed.error, "length": length(parsed.value).error})
         return Parsed(parsed.value, errors.select(pl.coalesce(ERROR, "length")).to_series())
+
+    return parse
+
+
+def checked(problem: Callable[[str], str | None], *, squeeze: bool = False) -> Parser:
+    """Text that ``problem`` accepts (it says why not, or None), asked once per distinct value;
+    ``squeeze`` drops the spaces inside (a number grouped as 77 42 186531)."""
+
+    def parse(raw: pl.Series) -> Parsed:
+        value = raw.str.replace_all(r"\s", "") if squeeze else raw
+        reasons = {text: problem(text) for text in value.drop_nulls().unique()}
+        error = value.replace_strict(reasons, default=None, return_dtype=pl.String)
+        return Parsed(value, error)
 
     return parse

@@ -9,6 +9,7 @@ from django.db.models import Max, Sum
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from kam.clients.inn import inn_problem, kpp_problem
 from kam.clients.models import (
     Client,
     ClientStatus,
@@ -21,6 +22,7 @@ from kam.clients.models import (
     Tender,
 )
 from kam.core.models import Role, User
+from kam.demo.data import REGION_TAX_CODES
 from kam.sales.models import Product, SalesLine
 
 from .conftest import AS_OF
@@ -261,3 +263,11 @@ def test_the_demos_key_decisions_record_the_score_and_suggested_type_they_were_t
     assert all(d.score is not None for d in decisions)
     assert any(d.suggested_type for d in decisions)
     assert all(d.decided_at.date() <= AS_OF for d in decisions)  # when the story has it
+
+
+def test_every_client_has_a_valid_inn_of_its_region_and_a_kpp_of_the_same_office(small_company):
+    clients = list(Client.objects.values_list("inn", "kpp", "region"))
+    assert len({inn for inn, _kpp, _region in clients}) == len(clients)
+    for inn, kpp, region in clients:
+        assert inn_problem(inn) is None and kpp_problem(kpp, inn) is None
+        assert inn[:2] == REGION_TAX_CODES[region] and kpp[:4] == inn[:4]

@@ -67,7 +67,7 @@ def test_bad_rows_exit_non_zero_with_the_report_and_an_xlsx(kam_cli, sales_file,
     assert lines[0].split() == ["Row", "Column", "Value", "Reason"]
     assert lines[1].split()[:3] == ["3", "Дата", "32.12.2024"]
     assert "Not a date" in lines[1]
-    assert "NOPE" in lines[2] and "No client with this code" in lines[2]
+    assert "NOPE" in lines[2] and "No client with ERP code “NOPE”" in lines[2]
     sheet = openpyxl.load_workbook(report, read_only=True).active
     assert [row[:3] for row in sheet.iter_rows(values_only=True)] == [
         ("Row", "Column", "Value"),

@@ -46,8 +46,9 @@ def test_an_invisible_client_looks_exactly_like_a_missing_one(world):
     job = import_file(world.kam, "contacts", csv_bytes(rows))
     assert job.status == ImportStatus.FAILED
     assert [e["reason"] for e in job.errors] == [
-        "No client with this code among the clients you can see.",
-    ] * 2
+        f"No client with ERP code “{code}” among the clients you can see."
+        for code in (world.foreign.erp_code, "NO-SUCH")
+    ]
     assert not Contact.objects.filter(full_name__in=["Spy", "Ghost"]).exists()
 
 

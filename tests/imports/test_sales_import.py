@@ -77,9 +77,9 @@ def test_one_bad_row_and_nothing_is_written_while_every_bad_row_is_reported(worl
         (6, "Кол-во", None),
     ]
     reasons = [e["reason"] for e in job.errors]
-    assert reasons[0].startswith("Not a date")
+    assert reasons[0] == "31.13.2024: there is no month 13; write 31.12.2024 or 2024-12-31."
     assert reasons[1].startswith("Not a number")
-    assert reasons[2] == "No client with this code among the clients you can see."
+    assert reasons[2] == "No client with ERP code “NOPE” among the clients you can see."
     assert reasons[3] == "No product with this SKU."
     assert reasons[4] == "A value is required."
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,10 +84,24 @@ def test_dates_in_russian_and_iso_format_and_from_excel_cells():
     assert errors == [None] * 4
 
 
-def test_an_impossible_date_is_an_error():
-    found, errors = parse(values.date(), "29.02.2023", "31/12/2024")
-    assert found == [None, None]
-    assert all(e.startswith("Not a date") for e in errors)
+def test_an_impossible_date_says_which_day_its_month_lacks():
+    found, errors = parse(
+        values.date(), "31.02.2026", "29.02.2023", "2024-04-31 00:00:00", "31.13.2024", "31/12/2024"
+    )
+    assert found == [None] * 5
+    assert errors == [
+        "31.02.2026: February 2026 has no day 31 (it has 28 days).",
+        "29.02.2023: February 2023 has no day 29 (it has 28 days).",
+        "2024-04-31: April 2024 has no day 31 (it has 30 days).",
+        "31.13.2024: there is no month 13; write 31.12.2024 or 2024-12-31.",
+        "Not a date; write 31.12.2024 or 2024-12-31.",
+    ]
+
+
+def test_an_impossible_date_is_explained_in_russian_too():
+    with translation.override("ru"):
+        _found, errors = parse(values.date(), "31.02.2026")
+    assert errors == ["31.02.2026: 31 февраля 2026 года не бывает, в этом месяце 28 дней."]
 
 
 def test_an_empty_cell_is_no_value_and_no_error():
@@ -134,11 +149,30 @@ def test_web_addresses_get_a_scheme_and_must_look_like_one():
 
 @pytest.mark.parametrize(
     "header",
-    ["Код клиента", "код  клиента", "КОД_КЛИЕНТА", "client code", "Client-Code", "клиент"],
+    ["Код клиента", "код  клиента", "КОД_КЛИЕНТА", "client code", "Client-Code"],
 )
 def test_headers_match_whatever_the_case_spaces_and_punctuation(header):
     mapping = Mapping.build(KINDS["sales"].columns, [header])
     assert mapping.fields == ["client"]
+
+
+@pytest.mark.parametrize("kind", ["sales", "contacts"])
+def test_a_1c_counterparty_and_its_inn_are_the_client_name_and_inn(kind):
+    headers = ["Контрагент", "ИНН контрагента"]
+    assert Mapping.build(KINDS[kind].columns, headers).fields == ["client_name", "client_inn"]
+    assert Mapping.build(KINDS[kind].columns, ["Клиент", "ИНН"]).fields == [
+        "client_name",
+        "client_inn",
+    ]
+
+
+def test_a_client_by_code_inn_or_name_is_enough_but_one_is_needed():
+    columns = KINDS["sales"].columns
+    for header in (["Код клиента"], ["ИНН"], ["Покупатель"]):
+        assert "client" not in Mapping.build(columns, header).missing
+    mapping = Mapping.build(columns, ["Дата"])
+    assert "client" in mapping.missing
+    assert "“client code”, “client INN” or “client name”" in mapping.problem(columns)
 
 
 def test_yo_and_ye_are_the_same_letter():
@@ -154,7 +188,7 @@ def test_product_headers_with_abbreviations_are_recognised():
 
 def test_a_mapping_names_missing_and_found_columns():
     mapping = Mapping.build(KINDS["sales"].columns, ["Дата", "Клиент", "Сумма", "Комментарий"])
-    assert mapping.fields == ["date", "client", "amount", None]
+    assert mapping.fields == ["date", "client_name", "amount", None]
     assert mapping.problem(KINDS["sales"].columns) == (
         "Required columns are missing: “product”, “quantity”. "
         "Columns found: “Дата”, “Клиент”, “Сумма”, “Комментарий”."

@@ -69,13 +69,13 @@ def test_a_failed_import_shows_its_errors_and_offers_them_as_xlsx(world, login):
     job = import_file(world.director, "sales", csv_bytes(rows))
     web = login(world.director)
     html = page(web.get(job.get_absolute_url()))
-    assert "No client with this code among the clients you can see." in html
+    assert "No client with ERP code “NOPE” among the clients you can see." in html
     response = web.get(reverse("imports:errors_xlsx", args=[job.pk]))
     assert response["Content-Disposition"].startswith("attachment")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert list(sheet.iter_rows(values_only=True)) == [
         ("Row", "Column", "Value", "Reason"),
-        (2, "Client code", "NOPE", "No client with this code among the clients you can see."),
+        (2, "Client code", "NOPE", "No client with ERP code “NOPE” among the clients you can see."),
     ]
 
 

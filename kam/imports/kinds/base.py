@@ -1,5 +1,6 @@
 """What every kind of import shares: the checking context, error frames and audited writes."""
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -25,8 +26,6 @@ ERROR_SCHEMA = {
     "value": pl.String,
     "reason": pl.String,
 }
-# One message for "no such code" and "a client you may not see": the difference must not leak.
-UNKNOWN_CLIENT = gettext_lazy("No client with this code among the clients you can see.")
 
 Progress = Callable[[int, int], None]  # rows written so far, rows to write
 
@@ -78,9 +77,15 @@ class Context:
         ]
         return pl.DataFrame(rows, schema=ERROR_SCHEMA, orient="row")
 
-    def duplicates(self, frame: pl.DataFrame, key: list[str], what: str) -> pl.DataFrame:
-        """Rows repeating the key of an earlier row; the message names that row."""
-        keyed = frame.select(ROW, *key).filter(pl.all_horizontal(pl.col(key).is_not_null()))
+    def duplicates(
+        self, frame: pl.DataFrame, key: list[str], what: str, shown: list[str] | None = None
+    ) -> pl.DataFrame:
+        """Rows repeating the key of an earlier row; the message names that row. ``shown`` are
+        the columns the error shows as the value (default the key: not when it holds ids)."""
+        shown = shown or key
+        keyed = frame.select(ROW, *dict.fromkeys([*key, *shown])).filter(
+            pl.all_horizontal(pl.col(key).is_not_null())
+        )
         # Sorted 64-bit hashes reveal repeats in a few MB, where a hash table over a million
         # composite keys takes hundreds; the few candidates are then compared exactly.
         hashes = keyed.select(pl.struct(key).hash()).to_series()
@@ -91,9 +96,9 @@ class Context:
         )
         first = pl.col("__first")
         message = _("Same %(what)s as row %(row)s.") % {"what": what, "row": "%(row)s"}
-        shown = pl.concat_str([pl.col(n).cast(pl.String) for n in key], separator=" / ")
-        blamed = next(name for name in key if name in self.mapping.present)
-        return self.flag(twins, pl.col(ROW) != first, blamed, with_row(message, first), shown)
+        value = pl.concat_str([pl.col(n).cast(pl.String) for n in shown], separator=" / ")
+        blamed = next(name for name in shown if name in self.mapping.present)
+        return self.flag(twins, pl.col(ROW) != first, blamed, with_row(message, first), value)
 
     def lookup(
         self, frame: pl.DataFrame, name: str, known: dict[str, int], target: str, reason: str
@@ -107,8 +112,17 @@ class Context:
 
 def with_row(template: str, row: pl.Expr) -> pl.Expr:
     """A per-row message from a translated template holding ``%(row)s``."""
-    before, _sep, after = template.partition("%(row)s")
-    return pl.concat_str([pl.lit(before), row.cast(pl.String), pl.lit(after)])
+    return fill(template, row=row)
+
+
+def fill(template: str, **values: pl.Expr) -> pl.Expr:
+    """A per-row message from a translated template holding ``%(name)s`` for each of
+    ``values`` (a null value makes the message null)."""
+    # re.split alternates text and placeholder names: text, name, text, name, …, text
+    pieces = re.split(r"%\((\w+)\)s", template)
+    return pl.concat_str(
+        [values[p].cast(pl.String) if n % 2 else pl.lit(p) for n, p in enumerate(pieces)]
+    )
 
 
 def _text(value) -> str:

@@ -1,11 +1,14 @@
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import polars as pl
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.clients.inn import inn_problem, kpp_problem
 from kam.clients.models import Client, ClientStatus, ClientType
+from kam.clients.services import inn_holders
 from kam.core.access import can_manage_company_data
 from kam.core.models import Role, User
 
@@ -53,6 +56,8 @@ PLAIN = (
     "erp_code",
     "name",
     "legal_name",
+    "inn",
+    "kpp",
     "industry",
     "region",
     "employees",
@@ -103,6 +108,22 @@ class Clients(Kind):
             values.text(300),
             TEXT_HINT,
             "ООО «СтройИнвест»",
+        ),
+        Column(
+            "inn",
+            gettext_lazy("INN"),
+            ("инн", "inn", "tax id", "taxpayer number", "инн контрагента", "инн клиента"),
+            values.checked(inn_problem, squeeze=True),
+            gettext_lazy("10 digits for a company, 12 for a sole trader."),
+            "7742186531",
+        ),
+        Column(
+            "kpp",
+            gettext_lazy("KPP"),
+            ("кпп", "kpp", "кпп контрагента", "кпп клиента"),
+            values.text(64),  # its shape is checked with the INN it belongs to
+            gettext_lazy("9 characters, a company's only: 774301001."),
+            "774301001",
         ),
         Column(
             "industry",
@@ -275,7 +296,44 @@ class Clients(Kind):
             ids[code], tree[code] = pk, parent
         if "parent" in present:
             errors.append(self._check_parents(rows, tree, ctx))
+        if "inn" in present:
+            errors += [
+                ctx.duplicates(rows, ["inn"], _("INN")),
+                self._check_inns_free(rows, existing, ctx),
+            ]
+        if present & {"inn", "kpp"}:
+            errors.append(self._check_kpps(rows, existing, ctx))
         return Plan(rows, existing, ids), pl.concat(errors)
+
+    def _check_inns_free(
+        self, rows: pl.DataFrame, existing: dict[str, Client], ctx: Context
+    ) -> pl.DataFrame:
+        """An ИНН another stored client holds is refused, naming that client as far as the user
+        may know it — also when the file gives that client a new one: the database refuses a
+        swap midway, so the file must free an ИНН before another client takes it."""
+        kept = {code: c.inn for code, c in existing.items() if c.inn}
+        mine = [
+            (row, inn)
+            for row, code, inn in rows.select(ROW, "erp_code", "inn").iter_rows()
+            if inn is not None and kept.get(code) != inn
+        ]
+        taken = inn_holders(cast(User, ctx.user), [inn for _row, inn in mine])
+        return ctx.flag_rows((row, "inn", inn, taken[inn]) for row, inn in mine if inn in taken)
+
+    def _check_kpps(
+        self, rows: pl.DataFrame, existing: dict[str, Client], ctx: Context
+    ) -> pl.DataFrame:
+        """Each client's КПП as the file leaves it: its shape, and an ИНН of a company."""
+        present = ctx.mapping.present
+        blamed = "kpp" if "kpp" in present else "inn"
+        problems = []
+        for row in rows.iter_rows(named=True):
+            stored = existing.get(row["erp_code"])
+            kpp = row["kpp"] if "kpp" in present else (stored.kpp if stored else "")
+            inn = row["inn"] if "inn" in present else (stored.inn if stored else "")
+            if kpp and (problem := kpp_problem(kpp, inn or "")):
+                problems.append((row[ROW], blamed, row[blamed], problem))
+        return ctx.flag_rows(problems)
 
     def _check_parents(self, rows: pl.DataFrame, tree: dict, ctx: Context) -> pl.DataFrame:
         mine = rows.filter(pl.col("erp_code").is_not_null())

@@ -12,11 +12,10 @@ from kam.core.models import Role
 from .. import values
 from ..columns import Column
 from ..models import ImportKind
+from . import counterparties
 from .base import (
-    CODE_HINT,
     SAME,
     TEXT_HINT,
-    UNKNOWN_CLIENT,
     Changes,
     Context,
     Kind,
@@ -85,15 +84,7 @@ def _key(row: dict) -> tuple:
 class Contacts(Kind):
     name = ImportKind.CONTACTS
     columns = [
-        Column(
-            "client",
-            gettext_lazy("client code"),
-            ("client code", "код клиента", "клиент", "client", "client erp code"),
-            values.text(64),
-            CODE_HINT,
-            "C-0001",
-            required=True,
-        ),
+        *counterparties.columns(("client code", "код клиента", "client", "client erp code")),
         Column(
             "external_id",
             gettext_lazy("external id"),
@@ -188,30 +179,41 @@ class Contacts(Kind):
         return user.is_director or user.role in (Role.KAM, Role.ASSISTANT)
 
     def plan(self, rows: pl.DataFrame, ctx: Context):
-        visible = fetch(
-            Client.objects.visible_to(ctx.user), "erp_code", rows["client"].drop_nulls().unique()
-        )
-        rows, unknown = ctx.lookup(
-            rows, "client", {c.erp_code: c.pk for c in visible}, "client_id", str(UNKNOWN_CLIENT)
-        )
-        read_only = [c.pk for c in visible if not can_edit_client(ctx.user, c)]
+        rows, unknown = counterparties.match(ctx, rows, Client.objects.visible_to(ctx.user))
+        matched = fetch(Client.objects, "pk", rows["client_id"].drop_nulls().unique())
+        read_only = [c.pk for c in matched if not can_edit_client(ctx.user, c)]
         errors = [
             unknown,
             ctx.flag(
                 rows,
                 pl.col("client_id").is_in(read_only),
-                "client",
+                counterparties.blamed(ctx),
                 _("You may not change this client's contacts."),
+                pl.col(counterparties.SHOWN),
             ),
         ]
         if "external_id" in ctx.mapping.present:
             with_id = rows.filter(pl.col("external_id").is_not_null())
-            errors.append(ctx.duplicates(with_id, ["external_id", "client"], _("external id")))
+            errors.append(
+                ctx.duplicates(
+                    with_id,
+                    ["external_id", "client_id"],
+                    _("external id"),
+                    shown=["external_id", counterparties.SHOWN],
+                )
+            )
             by_name = rows.filter(pl.col("external_id").is_null())
         else:
             rows = rows.with_columns(external_id=pl.lit(None, pl.String))
             by_name = rows
-        errors.append(ctx.duplicates(by_name, ["full_name", "client"], _("full name")))
+        errors.append(
+            ctx.duplicates(
+                by_name,
+                ["full_name", "client_id"],
+                _("full name"),
+                shown=["full_name", counterparties.SHOWN],
+            )
+        )
 
         stored = fetch(Contact.objects, "client_id", rows["client_id"].drop_nulls().unique())
         existing, named = {}, defaultdict(list)

@@ -13,12 +13,11 @@ from kam.sales.models import Product, SalesBatch
 from .. import staging, values
 from ..columns import Column
 from ..models import ImportJob, ImportKind, ImportPhase
+from . import counterparties
 from .base import (
-    CODE_HINT,
     DATE_HINT,
     NUMBER_HINT,
     TEXT_HINT,
-    UNKNOWN_CLIENT,
     Context,
     Counts,
     Kind,
@@ -41,14 +40,8 @@ class Sales(Kind):
             dt.date(2024, 12, 31),
             required=True,
         ),
-        Column(
-            "client",
-            gettext_lazy("client code"),
-            ("client code", "код клиента", "клиент", "client", "customer", "customer code"),
-            values.text(64),
-            CODE_HINT,
-            "C-0001",
-            required=True,
+        *counterparties.columns(
+            ("client code", "код клиента", "client", "customer", "customer code")
         ),
         Column(
             "product",
@@ -99,10 +92,7 @@ class Sales(Kind):
         return can_manage_company_data(user)
 
     def plan(self, rows: pl.DataFrame, ctx: Context):
-        clients = Client.objects.visible_to(ctx.user).values_list("erp_code", "pk")
-        rows, unknown_clients = ctx.lookup(
-            rows, "client", dict(clients), "client_id", str(UNKNOWN_CLIENT)
-        )
+        rows, unknown_clients = counterparties.match(ctx, rows, Client.objects.visible_to(ctx.user))
         products = dict(Product.objects.values_list("sku", "pk"))
         rows, unknown_products = ctx.lookup(
             rows, "product", products, "product_id", _("No product with this SKU.")
@@ -112,8 +102,9 @@ class Sales(Kind):
         rows = rows.with_columns(pl.col("document_number").fill_null(""))
         twins = ctx.duplicates(
             rows,
-            ["document_number", "client", "product", "date"],
+            ["document_number", "client_id", "product", "date"],
             _("document, client, product and date"),
+            shown=["document_number", counterparties.SHOWN, "product", "date"],
         )
         return rows, pl.concat([unknown_clients, unknown_products, twins])
 
