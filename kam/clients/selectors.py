@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
 from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -122,7 +121,7 @@ def org_chart(client: Client, include_left: bool = False) -> dict:
 # Model, kind, the relations its history rows show (fetched with them, not row by row), and the
 # fields a row leaves out: stamps that the event's own who and when already say.
 STAMPS = ("id", "client", "updated_at", "created_at")
-AUDITED: tuple[tuple[type[models.Model], str, tuple[str, ...], tuple[str, ...]], ...] = (
+AUDITED = (
     (Client, "client", ("owner", "assistant", "parent"), ()),
     (Contact, "contact", ("reports_to", "relationship_owner"), ()),
     (CompetitorPresence, "presence", ("competitor",), ()),
