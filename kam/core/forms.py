@@ -467,3 +467,13 @@ def report_saved(request, form, text) -> None:
 class EditFormMixin(KeepUnseenChoicesMixin, EditBaseMixin, BootstrapMixin):
     """Every edit form: keeps what the editor cannot see, carries the base of the edit, and is
     styled for Bootstrap."""
+
+
+def distinct_values(queryset: QuerySet, field: str) -> list[str]:
+    """The different non-empty values of ``field`` in ``queryset``, sorted, for a filter's options.
+
+    ``order_by()`` first: a model's default ordering would make DISTINCT apply to (value, name),
+    giving one option per row instead of one per value.
+    """
+    values = queryset.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    return sorted(values, key=str.casefold)
