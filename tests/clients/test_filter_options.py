@@ -17,7 +17,13 @@ def options(html: str, name: str) -> list[str]:
 @pytest.mark.django_db
 def test_the_region_filter_lists_each_region_once_sorted(world, login):
     # names sort differently from regions, so a DISTINCT over (region, name) would repeat them
-    for name, region in [("A", "Пермь"), ("B", "Алтай"), ("C", "Пермь"), ("D", "самара"), ("E", "")]:
+    for name, region in [
+        ("A", "Пермь"),
+        ("B", "Алтай"),
+        ("C", "Пермь"),
+        ("D", "самара"),
+        ("E", ""),
+    ]:
         make_client(world.kam, name=name, region=region)
     make_client(world.outsider, name="F", region="Чукотка")  # not the KAM's: not offered
     html = login(world.kam).get(reverse("clients:list")).content.decode()
