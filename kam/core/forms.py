@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -42,6 +43,47 @@ class BootstrapMixin:
         for name in self.errors:
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class LocalizedNumberInput(forms.TextInput):
+    """A decimal shown and typed the user's way: «375 400 000,00» in Russian, "375,400,000.00"
+    in English. The field parses the decimal separator (``localize``); this widget drops the
+    grouping, spaces of any kind included, before it does, so whatever it renders reads back."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+        self.is_localized = True
+
+    def format_value(self, value):
+        if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+            return formats.number_format(value, use_l10n=True, force_grouping=True)
+        return super().format_value(value)
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        if not isinstance(value, str):
+            return value
+        grouping = {" ", "\u00a0", "\u202f", "'"}
+        thousands = formats.get_format("THOUSAND_SEPARATOR")
+        if thousands != formats.get_format("DECIMAL_SEPARATOR"):
+            grouping.add(thousands)
+        for mark in grouping:
+            value = value.replace(mark, "")
+        return value
+
+
+class LocalizedNumbersMixin:
+    """Decimal fields of an edit form in the user's number format (``LocalizedNumberInput``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField) and not field.widget.is_hidden:
+                field.localize = True
+                keep = {
+                    k: v for k, v in field.widget.attrs.items() if k not in ("min", "max", "step")
+                }
+                field.widget = LocalizedNumberInput(keep)
 
 
 class DateInput(forms.DateInput):
@@ -464,7 +506,7 @@ def report_saved(request, form, text) -> None:
         )
 
 
-class EditFormMixin(KeepUnseenChoicesMixin, EditBaseMixin, BootstrapMixin):
+class EditFormMixin(KeepUnseenChoicesMixin, EditBaseMixin, BootstrapMixin, LocalizedNumbersMixin):
     """Every edit form: keeps what the editor cannot see, carries the base of the edit, and is
     styled for Bootstrap."""
 
