@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -63,13 +64,18 @@ class LocalizedNumberInput(forms.TextInput):
         value = super().value_from_datadict(data, files, name)
         if not isinstance(value, str):
             return value
-        grouping = {" ", "\u00a0", "\u202f", "'"}
-        thousands = formats.get_format("THOUSAND_SEPARATOR")
-        if thousands != formats.get_format("DECIMAL_SEPARATOR"):
-            grouping.add(thousands)
-        for mark in grouping:
-            value = value.replace(mark, "")
-        return value
+        # Grouping is dropped only where it groups thousands ("1 234 567,5", "1,234,567.5"):
+        # "1,2,3" stays as typed and is refused, rather than read as 123.
+        decimal = formats.get_format("DECIMAL_SEPARATOR")
+        marks = {" ", "\u00a0", "\u202f", formats.get_format("THOUSAND_SEPARATOR")} - {decimal}
+        points = {decimal, "."} - marks
+        group = "[" + "".join(map(re.escape, marks)) + "]"
+        point = "[" + "".join(map(re.escape, points)) + "]"
+        text = value.strip()
+        match = re.fullmatch(rf"([-+]?\d{{1,3}}(?:{group}\d{{3}})+)({point}\d*)?", text)
+        if match is None:
+            return text
+        return re.sub(group, "", match.group(1)) + (match.group(2) or "")
 
 
 class LocalizedNumbersMixin:

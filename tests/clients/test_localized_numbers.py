@@ -51,3 +51,15 @@ def test_the_client_form_shows_and_reads_localized_numbers(
     revenue.own.refresh_from_db()
     assert revenue.own.annual_revenue == typed_back
     assert revenue.own.payment_on_time_pct == Decimal("97.50")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "typed"), [("ru", "12 34"), ("en", "1,2,3"), ("en", "1,234,5")]
+)
+def test_grouping_that_does_not_group_thousands_is_refused(revenue, login, language, typed):
+    client = as_user(login, revenue.kam, language)
+    url = reverse("clients:edit", args=[revenue.own.pk])
+    response = client.post(url, changed(load(client, url), annual_revenue=typed))
+    assert response.status_code == 400
+    assert "annual_revenue" in response.context["form"].errors
