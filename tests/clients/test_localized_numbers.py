@@ -21,12 +21,6 @@ def revenue(world):
     return world
 
 
-def as_user(login, user, language):
-    user.language = language
-    user.save(update_fields=["language"])
-    return login(user)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "shown", "percent", "typed", "typed_back"),
@@ -36,9 +30,9 @@ def as_user(login, user, language):
     ],
 )
 def test_the_client_form_shows_and_reads_localized_numbers(
-    revenue, login, language, shown, percent, typed, typed_back
+    revenue, login_in, language, shown, percent, typed, typed_back
 ):
-    client = as_user(login, revenue.kam, language)
+    client = login_in(revenue.kam, language)
     url = reverse("clients:edit", args=[revenue.own.pk])
     data = load(client, url)
     assert data["annual_revenue"] == [shown] and data["payment_on_time_pct"] == [percent]
@@ -57,8 +51,8 @@ def test_the_client_form_shows_and_reads_localized_numbers(
 @pytest.mark.parametrize(
     ("language", "typed"), [("ru", "12 34"), ("en", "1,2,3"), ("en", "1,234,5")]
 )
-def test_grouping_that_does_not_group_thousands_is_refused(revenue, login, language, typed):
-    client = as_user(login, revenue.kam, language)
+def test_grouping_that_does_not_group_thousands_is_refused(revenue, login_in, language, typed):
+    client = login_in(revenue.kam, language)
     url = reverse("clients:edit", args=[revenue.own.pk])
     response = client.post(url, changed(load(client, url), annual_revenue=typed))
     assert response.status_code == 400

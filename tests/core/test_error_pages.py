@@ -33,21 +33,15 @@ def _production_errors(settings):
     settings.ROOT_URLCONF = __name__
 
 
-def signed_in(login, user, language):
-    user.language = language
-    user.save(update_fields=["language"])
-    return login(user)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "title", "menu"),
     [("en", "Page not found", "Clients"), ("ru", "Страница не найдена", "Клиенты")],
 )
 def test_404_has_the_menu_a_way_back_and_speaks_the_users_language(
-    world, login, language, title, menu
+    world, login_in, language, title, menu
 ):
-    client = signed_in(login, world.kam, language)
+    client = login_in(world.kam, language)
     response = client.get("/clients/999999/", HTTP_REFERER="http://testserver/clients/")
     assert response.status_code == 404
     html = response.content.decode()
@@ -68,8 +62,8 @@ def test_404_for_a_visitor_who_is_not_signed_in(client):
 @pytest.mark.parametrize(
     ("language", "title"), [("en", "Access denied"), ("ru", "Доступ запрещён")]
 )
-def test_403_is_in_the_layout_and_language(world, login, language, title):
-    response = signed_in(login, world.kam, language).get("/denied/")
+def test_403_is_in_the_layout_and_language(world, login_in, language, title):
+    response = login_in(world.kam, language).get("/denied/")
     assert response.status_code == 403
     html = response.content.decode()
     assert title in html and 'class="navbar-nav' in html
@@ -77,8 +71,8 @@ def test_403_is_in_the_layout_and_language(world, login, language, title):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("language", "title"), [("en", "Server error"), ("ru", "Ошибка сервера")])
-def test_500_page_in_the_users_language(world, login, language, title):
-    client = signed_in(login, world.kam, language)
+def test_500_page_in_the_users_language(world, login_in, language, title):
+    client = login_in(world.kam, language)
     client.raise_request_exception = False
     response = client.get("/boom/")
     assert response.status_code == 500
