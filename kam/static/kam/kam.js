@@ -36,5 +36,6 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () { stickColumns(document); });
+  window.addEventListener("resize", function () { stickColumns(document); });
   document.addEventListener("htmx:afterSwap", function (event) { stickColumns(event.target); });
 })();
