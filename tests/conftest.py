@@ -98,3 +98,15 @@ def login():
         return client
 
     return _login
+
+
+@pytest.fixture
+def login_in(login):
+    """``login_in(user, language)``: a test client of ``user``, who chose ``language``."""
+
+    def _login_in(user, language):
+        user.language = language
+        user.save(update_fields=["language"])
+        return login(user)
+
+    return _login_in

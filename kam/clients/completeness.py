@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -176,7 +177,7 @@ def recent_contact(client: Client, today: dt.date) -> Outcome:
     if dates and max(dates) >= since:
         return None
     if dates:
-        return [format_lazy(_("last on {date}"), date=max(dates).isoformat())]
+        return [format_lazy(_("last on {date}"), date=date_format(max(dates), "SHORT_DATE_FORMAT"))]
     return []
 
 

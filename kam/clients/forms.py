@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DateInput, EditFormMixin
+from kam.core.forms import DateInput, EditFormMixin, distinct_values
 from kam.core.models import Role, User
 from kam.insights.models import ABC_CHOICES, XYZ_CHOICES, Risk, segment_choices
 
@@ -299,8 +299,8 @@ class ClientFilterForm(forms.Form):
         self.fields["owner"].queryset = User.objects.filter(
             pk__in=clients.values("owner")
         ).order_by("last_name", "first_name")
-        regions = clients.exclude(region="").values_list("region", flat=True).distinct()
-        self.fields["region"].choices = [("", _("Any region")), *((r, r) for r in sorted(regions))]
+        regions = distinct_values(clients, "region")
+        self.fields["region"].choices = [("", _("Any region")), *((r, r) for r in regions)]
         # Segment names come from the analytics core, in the active language.
         self.fields["rfm_segment"].choices = [("", _("Any RFM segment")), *segment_choices()]
         for name, field in self.fields.items():

@@ -1,5 +1,7 @@
 import datetime as dt
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -42,6 +44,52 @@ class BootstrapMixin:
         for name in self.errors:
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class LocalizedNumberInput(forms.TextInput):
+    """A decimal shown and typed the user's way: «375 400 000,00» in Russian, "375,400,000.00"
+    in English. The field parses the decimal separator (``localize``); this widget drops the
+    grouping, spaces of any kind included, before it does, so whatever it renders reads back."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+        self.is_localized = True
+
+    def format_value(self, value):
+        if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+            return formats.number_format(value, use_l10n=True, force_grouping=True)
+        return super().format_value(value)
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        if not isinstance(value, str):
+            return value
+        # Grouping is dropped only where it groups thousands ("1 234 567,5", "1,234,567.5"):
+        # "1,2,3" stays as typed and is refused, rather than read as 123.
+        decimal = formats.get_format("DECIMAL_SEPARATOR")
+        marks = {" ", "\u00a0", "\u202f", formats.get_format("THOUSAND_SEPARATOR")} - {decimal}
+        points = {decimal, "."} - marks
+        group = "[" + "".join(map(re.escape, marks)) + "]"
+        point = "[" + "".join(map(re.escape, points)) + "]"
+        text = value.strip()
+        match = re.fullmatch(rf"([-+]?\d{{1,3}}(?:{group}\d{{3}})+)({point}\d*)?", text)
+        if match is None:
+            return text
+        return re.sub(group, "", match.group(1)) + (match.group(2) or "")
+
+
+class LocalizedNumbersMixin:
+    """Decimal fields of an edit form in the user's number format (``LocalizedNumberInput``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField) and not field.widget.is_hidden:
+                field.localize = True
+                keep = {
+                    k: v for k, v in field.widget.attrs.items() if k not in ("min", "max", "step")
+                }
+                field.widget = LocalizedNumberInput(keep)
 
 
 class DateInput(forms.DateInput):
@@ -464,6 +512,16 @@ def report_saved(request, form, text) -> None:
         )
 
 
-class EditFormMixin(KeepUnseenChoicesMixin, EditBaseMixin, BootstrapMixin):
+class EditFormMixin(KeepUnseenChoicesMixin, EditBaseMixin, BootstrapMixin, LocalizedNumbersMixin):
     """Every edit form: keeps what the editor cannot see, carries the base of the edit, and is
     styled for Bootstrap."""
+
+
+def distinct_values(queryset: QuerySet, field: str) -> list[str]:
+    """The different non-empty values of ``field`` in ``queryset``, sorted, for a filter's options.
+
+    ``order_by()`` first: a model's default ordering would make DISTINCT apply to (value, name),
+    giving one option per row instead of one per value.
+    """
+    values = queryset.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
+    return sorted(values, key=str.casefold)

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,6 +15,11 @@ from .forms import ApiTokenForm, UnlockForm
 from .models import ApiToken, LoginUnlock
 from .services import unlock_login
 from .throttle import current_failures
+
+
+def favicon(request):
+    # Asked for at /favicon.ico whatever the page links; the file is served by WhiteNoise.
+    return redirect(static("kam/favicon.ico"), permanent=True)
 
 
 def home(request):

@@ -1486,7 +1486,7 @@ class _Builder:
                         total_demand=demand,
                         achievable_share=Decimal(rng.choice((50, 60, 70, 80))),
                         basis=rng.choice(D.POTENTIAL_BASES).format(
-                            industry=_lower_first(p.industry)
+                            industry=_lower_first(D.INDUSTRIES[p.industry]["label"])
                         ),
                     )
                 texts: dict[str, Any] = dict(

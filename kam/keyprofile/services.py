@@ -149,7 +149,7 @@ def active_profile() -> KeyProfile:
             profile = KeyProfile.objects.create(
                 version=(KeyProfile.objects.aggregate(v=Max("version"))["v"] or 0) + 1,
                 is_active=True,
-                note=_("Default profile (R4)."),
+                note=_("Default profile."),
             )
             ProfileCriterion.objects.bulk_create(
                 ProfileCriterion(

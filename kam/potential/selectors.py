@@ -56,7 +56,13 @@ class Whitespace:
 
     @property
     def gaps(self) -> list[CategoryRow]:
+        """The whitespace: categories the client buys from no one we know of, or from
+        competitors, but not from us."""
         return [row for row in self.rows if not row.buys_from_us]
+
+    @property
+    def bought(self) -> list[CategoryRow]:
+        return [row for row in self.rows if row.buys_from_us]
 
 
 def _mentions(presence: CompetitorPresence, category: str) -> bool:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.core.access import can_manage_company_data
-from kam.core.forms import form_status, report_saved, run_service
+from kam.core.forms import distinct_values, form_status, report_saved, run_service
 
 from . import services
 from .forms import ProductFilterForm, ProductForm
@@ -17,7 +17,7 @@ from .models import Product
 def product_list(request):
     filters = ProductFilterForm(request.GET)
     products = filters.apply(Product.objects.all())
-    categories = Product.objects.exclude(category="").values_list("category", flat=True)
+    categories = distinct_values(Product.objects.all(), "category")
     page = Paginator(products.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -29,7 +29,7 @@ def product_list(request):
             "q": filters.cleaned_data.get("q", ""),
             "category": filters.cleaned_data.get("category", ""),
             "query": query.urlencode(),
-            "categories": sorted(set(categories)),
+            "categories": categories,
             "nav": "products",
             "can_edit": can_manage_company_data(request.user),
         },

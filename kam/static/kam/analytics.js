@@ -3,7 +3,8 @@
 document.addEventListener("DOMContentLoaded", function () {
   var data = JSON.parse(document.getElementById("analytics-data").textContent);
   var L = data.labels;
-  function pct(x) { return (100 * x).toFixed(1) + " %"; }
+  var percent = new Intl.NumberFormat(document.documentElement.lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
+  function pct(x) { return percent.format(100 * x) + " %"; }
   function done(el, chart) { el.setAttribute("data-rendered", "1"); window.addEventListener("resize", function () { chart.resize(); }); }
 
   var el = document.getElementById("abc-xyz-chart");

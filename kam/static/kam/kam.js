@@ -10,4 +10,32 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-autosubmit]")) event.target.form.submit();
   });
+  // .kam-wide tables: the cells of every column whose header is .kam-sticky stick, each one
+  // right of the sticky columns before it (CSS cannot know their widths).
+  function stickColumns(root) {
+    root.querySelectorAll(".kam-wide > table").forEach(function (table) {
+      var header = table.tHead && table.tHead.rows[0];
+      if (!header) return;
+      var left = 0, last = null;
+      Array.prototype.forEach.call(header.cells, function (th, index) {
+        if (!th.classList.contains("kam-sticky")) return;
+        Array.prototype.forEach.call(table.rows, function (row) {
+          var cell = row.cells[index];
+          if (!cell || cell.colSpan > 1) return;
+          cell.classList.add("kam-sticky");
+          cell.style.left = left + "px";
+        });
+        left += th.getBoundingClientRect().width;
+        last = index;
+      });
+      if (last === null) return;
+      Array.prototype.forEach.call(table.rows, function (row) {
+        var cell = row.cells[last];
+        if (cell && cell.colSpan === 1) cell.classList.add("kam-sticky-last");
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { stickColumns(document); });
+  window.addEventListener("resize", function () { stickColumns(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { stickColumns(event.target); });
 })();
