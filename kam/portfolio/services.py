@@ -231,7 +231,8 @@ def portfolio(
         potential=sum((p.potential_revenue for p in estimated), Decimal(0)),
         actual=sum((p.actual for p in estimated), Decimal(0)),
         demand=sum((p.total_demand or Decimal(0) for p in estimated), Decimal(0)),
-        window=next((Window.ending(r.analytics.as_of) for r in rows if r.analytics), None),
+        # Every snapshot row of a recompute has its as-of date: the first one names the window.
+        window=next((Window.ending(r.analytics.as_of) for r in rows if r.analytics), None),  # type: ignore[attr-defined]
     )
     return rows, totals
 
