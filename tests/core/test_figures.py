@@ -31,7 +31,7 @@ ROLLING_TO_TODAY = Decimal("1550.00")  # July 2025 to today: what the client lis
 
 @pytest.fixture
 def sales(world, clock):
-    product = make_product()
+    product = make_product(category="Cement")
     for day, amount in [
         (dt.date(2025, 5, 20), "7"),  # before the window
         (dt.date(2025, 12, 10), "1000"),  # last year, in the window
@@ -150,7 +150,15 @@ LABEL = re.compile(r'<span class="figure-label" data-figure="(\w+)" title="([^"]
 
 @pytest.mark.parametrize(
     "path",
-    ["/clients/", "/clients/{own}/", "/portfolio/", "/portfolio/kam/{kam}/", "/portfolio/load/"],
+    [
+        "/clients/",
+        "/clients/{own}/",
+        "/clients/{own}/potential/",
+        "/analytics/",
+        "/portfolio/",
+        "/portfolio/kam/{kam}/",
+        "/portfolio/load/",
+    ],
 )
 def test_every_figure_label_carries_its_window(sales, login, path):
     html = login(sales.director).get(path.format(own=sales.own.pk, kam=sales.kam.pk))
