@@ -220,8 +220,8 @@ class ClientFilterForm(forms.Form):
         "-status": "-status",
         "owner": "owner__last_name",
         "-owner": "-owner__last_name",
-        "revenue": "revenue_12m",
-        "-revenue": "-revenue_12m",
+        "revenue": "sales_12m",
+        "-revenue": "-sales_12m",
         "updated": "updated_at",
         "-updated": "-updated_at",
     }

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Exists, OuterRef, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification.models import THREE_P, Qualification
+from kam.core.figures import Window, with_sales_12m
 from kam.sales.models import SalesLine
 
 from .groups import with_parent_name
@@ -29,30 +30,12 @@ def months_back(end: dt.date, count: int) -> list[dt.date]:
     return firsts[::-1]
 
 
-def with_revenue_12m(clients, today: dt.date | None = None):
-    """Annotate each client with its sales over the last 12 months (one subquery, no N+1)."""
-    today = today or timezone.localdate()
-    since = months_back(today, 12)[0]
-    revenue = (
-        SalesLine.objects.filter(client=OuterRef("pk"), date__gte=since, date__lte=today)
-        .order_by()
-        .values("client")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    money = DecimalField(max_digits=18, decimal_places=2)
-    return clients.annotate(
-        revenue_12m=Coalesce(
-            Subquery(revenue, output_field=money), Value(Decimal("0")), output_field=money
-        )
-    )
-
-
-def client_list_queryset(user):
-    """The clients ``user`` sees, with owner, assistant, sales of 12 months and the parent's
-    name when the user may see the parent (groups.with_parent_name; never the parent row)."""
-    clients = Client.objects.visible_to(user).select_related("owner", "assistant")
-    return with_parent_name(with_revenue_12m(clients), user)
+def client_list_queryset(user, window: Window):
+    """The clients ``user`` sees, with owner, assistant, their analytics, "Sales, 12 months" in
+    ``window`` and the parent's name when the user may see the parent (groups.with_parent_name;
+    never the parent row)."""
+    clients = Client.objects.visible_to(user).select_related("owner", "assistant", "analytics")
+    return with_parent_name(with_sales_12m(clients, window), user)
 
 
 def monthly_purchases(client: Client, months: int = 24, today: dt.date | None = None):

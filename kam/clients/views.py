@@ -1,5 +1,7 @@
 """Client pages. Thin: every read starts from the access rule, every write calls a service."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,12 +9,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.access import can_create_clients, can_edit_client
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import table_response
+from kam.core.figures import Window, current_window, figure, with_sales_12m
 from kam.core.forms import form_status, report_saved, run_service
 from kam.insights.models import ClientAnalytics
 
@@ -84,14 +86,16 @@ def record_form(request, form, *, client, save, tab, title, saved=None):
 
 
 def filtered_clients(request):
-    clients = selectors.client_list_queryset(request.user).select_related("analytics")
+    """The filter form and the clients it selects, with "Sales, 12 months" in the current window."""
+    window = current_window()
+    clients = selectors.client_list_queryset(request.user, window)
     form = ClientFilterForm(request.GET or None, clients=clients)
-    return form, form.apply(clients) if form.is_bound else clients.order_by("name", "pk")
+    return form, form.apply(clients) if form.is_bound else clients.order_by("name", "pk"), window
 
 
 @login_required
 def client_list(request):
-    form, clients = filtered_clients(request)
+    form, clients, window = filtered_clients(request)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = attach_groups(request.user, list(page.object_list))
     query = request.GET.copy()
@@ -105,6 +109,7 @@ def client_list(request):
         "sort_query": sort_query.urlencode(),
         "sort": request.GET.get("sort", "name"),
         "can_create": can_create_clients(request.user),
+        "window": window,
         "nav": "clients",
     }
     partial = request.headers.get("HX-Target") == "client-table"
@@ -112,67 +117,55 @@ def client_list(request):
     return render(request, template, context)
 
 
+def _analytics(c: Client, get):
+    a = getattr(c, "analytics", None)
+    return get(a) if a is not None else ""
+
+
+def export_columns(window: Window) -> list[tuple[str, Callable[[Client], object]]]:
+    """The export's columns: first the list's, in the list's order (its Analytics column split
+    into the classes it can be filtered by), then the dossier's details the list leaves out."""
+    yes_no = {True: _("yes"), False: _("no")}
+    return [
+        (_("ERP code"), lambda c: c.erp_code),
+        (_("Name"), lambda c: c.name),
+        (_("Status"), lambda c: c.get_status_display()),
+        (_("Client type"), lambda c: c.get_client_type_display() if c.client_type else ""),
+        (_("ABC"), lambda c: _analytics(c, lambda a: a.abc)),
+        (_("XYZ"), lambda c: _analytics(c, lambda a: a.get_xyz_display() if a.xyz else "")),
+        (_("RFM segment"), lambda c: _analytics(c, lambda a: a.segment_label)),
+        (_("Risk"), lambda c: _analytics(c, lambda a: a.get_risk_display() if a.risk else "")),
+        (_("Owner KAM"), lambda c: str(c.owner)),
+        (_("Region"), lambda c: c.region),
+        (figure("sales_12m").heading(window=window), lambda c: c.sales_12m),
+        (_("Key client"), lambda c: yes_no[c.is_key]),
+        (_("Legal name"), lambda c: c.legal_name),
+        (_("INN"), lambda c: c.inn),
+        (_("KPP"), lambda c: c.kpp),
+        (_("Assistant"), lambda c: str(c.assistant or "")),
+        (_("Industry"), lambda c: c.industry),
+        (_("Employees"), lambda c: c.employees),
+        (_("Annual revenue"), lambda c: c.annual_revenue),
+        (
+            _("Parent company"),
+            lambda c: c.parent_name or (_("a company outside your clients") if c.parent_id else ""),
+        ),
+        (_("Companies in the group"), lambda c: c.group.size if c.group else None),
+        (_("Of them yours"), lambda c: c.group.yours if c.group else None),
+        (_("Website"), lambda c: c.website),
+        (_("Industry leader"), lambda c: yes_no[c.is_industry_leader]),
+        (_("Reference customer"), lambda c: yes_no[c.is_reference_customer]),
+        (_("Demanding expert"), lambda c: yes_no[c.is_expert]),
+        (_("Paid on time, %"), lambda c: c.payment_on_time_pct),
+    ]
+
+
 @login_required
 def client_export(request):
-    _form, clients = filtered_clients(request)
-    header = [
-        _("ERP code"),
-        _("Name"),
-        _("Legal name"),
-        _("INN"),
-        _("KPP"),
-        _("Status"),
-        _("Client type"),
-        _("Key client"),
-        _("Owner KAM"),
-        _("Assistant"),
-        _("Industry"),
-        _("Region"),
-        _("Employees"),
-        _("Annual revenue"),
-        _("Sales, last 12 months"),
-        _("Parent company"),
-        _("Companies in the group"),
-        _("Of them yours"),
-        _("Website"),
-        _("Industry leader"),
-        _("Reference customer"),
-        _("Demanding expert"),
-        _("Paid on time, %"),
-    ]
-    yes_no = {True: _("yes"), False: _("no")}
-    rows = (
-        [
-            c.erp_code,
-            c.name,
-            c.legal_name,
-            c.inn,
-            c.kpp,
-            c.get_status_display(),
-            c.get_client_type_display(),
-            yes_no[c.is_key],
-            str(c.owner),
-            str(c.assistant or ""),
-            c.industry,
-            c.region,
-            c.employees,
-            c.annual_revenue,
-            c.revenue_12m,
-            c.parent_name or (_("a company outside your clients") if c.parent_id else ""),
-            c.group.size if c.group else None,
-            c.group.yours if c.group else None,
-            c.website,
-            yes_no[c.is_industry_leader],
-            yes_no[c.is_reference_customer],
-            yes_no[c.is_expert],
-            c.payment_on_time_pct,
-        ]
-        for c in iter_with_groups(request.user, clients)
-    )
-    stamp = timezone.localdate().isoformat()
-    if request.GET.get("format") == "csv":
-        return csv_response(f"clients-{stamp}.csv", header, rows)
-    return xlsx_response(f"clients-{stamp}.xlsx", _("Clients"), header, rows)
+    _form, clients, window = filtered_clients(request)
+    columns = export_columns(window)
+    rows = ([get(c) for _title, get in columns] for c in iter_with_groups(request.user, clients))
+    return table_response(request, "clients", _("Clients"), [t for t, _g in columns], rows)
 
 
 # --- the client page and its tabs -------------------------------------------------------------
@@ -203,7 +196,8 @@ def client_detail(request, pk: int):
     client = visible_client(request, pk)
     team = client.team.select_related("user")
     key_people = client.contacts.filter(has_left=False).order_by("-influence", "full_name")[:5]
-    revenue = selectors.with_revenue_12m(Client.objects.filter(pk=client.pk)).get().revenue_12m
+    window = current_window()
+    sales_12m = with_sales_12m(Client.objects.filter(pk=client.pk), window).get().sales_12m
     group = groups(request.user, [client.pk]).get(client.pk)
     visible = Client.objects.visible_to(request.user)
     subsidiaries = list(visible.filter(parent=client).order_by("name"))
@@ -214,7 +208,8 @@ def client_detail(request, pk: int):
         "clients/detail.html",
         team=team,
         key_people=key_people,
-        revenue_12m=revenue,
+        sales_12m=sales_12m,
+        window=window,
         parent=visible.filter(pk=client.parent_id).first() if client.parent_id else None,
         subsidiaries=subsidiaries,
         other_subsidiaries=client.subsidiaries.count() - len(subsidiaries) if group else 0,

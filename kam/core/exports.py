@@ -89,3 +89,11 @@ def xlsx_response(
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def table_response(request, stem: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence]):
+    """A page's table as XLSX, or as CSV with ``?format=csv``; named ``<stem>-<today>``."""
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "csv":
+        return csv_response(f"{stem}-{stamp}.csv", header, rows)
+    return xlsx_response(f"{stem}-{stamp}.xlsx", sheet, header, rows)

@@ -27,7 +27,10 @@ class ClientAnalyticsOut(Schema):
     abc: AbcClass | None = Field(description="Null when the client had no sales in the window.")
     xyz: XyzClass | None
     cell_reading: str = Field(description="The standard reading of the ABC-XYZ cell.")
-    value: Money = Field(description="Revenue over the analysis window (12 months).")
+    value: Money = Field(
+        description="Sales, 12 months: the last 12 complete calendar months up to the as-of date "
+        "(the day of the last sale); the same figure as on the client list and card."
+    )
     share: float | None = Field(description="Share of the company's total value, 0–1.")
     cv: float | None = Field(description="Coefficient of variation of monthly amounts.")
     r_score: int | None

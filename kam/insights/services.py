@@ -23,6 +23,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import AnalysisResult, analyze
 from kam.clients.models import Client
 from kam.core.bulk import insert_instances
+from kam.core.figures import as_of_date
 from kam.core.jobs import current_worker
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
@@ -129,7 +130,7 @@ def engine_input(sales: pl.DataFrame, today: dt.date | None = None) -> tuple[pl.
         sales = sales.drop(s.COST)
     last = sales[s.DATE].max()
     assert isinstance(last, dt.date)
-    return sales, min(last, today or timezone.localdate())
+    return sales, as_of_date(last, today)
 
 
 def _analyse_and_store(

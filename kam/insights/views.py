@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.analytics.abc_xyz import ABC_CLASSES
@@ -19,6 +19,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
+from kam.core.figures import FIGURES
 
 from .figures import matrix_cells, matrix_chart, rfm_grid, visible_pareto, visible_snapshots
 from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
@@ -99,8 +100,8 @@ EXPORT_FIELDS = (
     (gettext_lazy("Owner KAM"), lambda a: str(a.client.owner)),
     (gettext_lazy("ABC"), lambda a: a.abc),
     (gettext_lazy("XYZ"), lambda a: a.get_xyz_display() if a.xyz else ""),
-    (pgettext_lazy("analytics", "Value"), lambda a: a.value),
-    (gettext_lazy("Share of value"), lambda a: a.share),
+    (FIGURES["sales_12m"].label, lambda a: a.value),
+    (FIGURES["sales_share"].label, lambda a: a.share),
     (gettext_lazy("Coefficient of variation"), lambda a: a.cv),
     (gettext_lazy("R"), lambda a: a.r_score),
     (gettext_lazy("F"), lambda a: a.f_score),
@@ -109,9 +110,9 @@ EXPORT_FIELDS = (
     (gettext_lazy("Typical gap, days"), lambda a: a.typical_gap_days),
     (gettext_lazy("Silence, days"), lambda a: a.silence_days),
     (gettext_lazy("Probability alive"), lambda a: a.p_alive),
-    (gettext_lazy("Expected purchases"), lambda a: a.expected_purchases),
+    (FIGURES["expected_purchases"].label, lambda a: a.expected_purchases),
     (gettext_lazy("Expected spend"), lambda a: a.expected_spend),
-    (gettext_lazy("Lifetime value"), lambda a: a.clv),
+    (FIGURES["clv"].label, lambda a: a.clv),
     (gettext_lazy("Risk"), lambda a: a.get_risk_display() if a.risk else ""),
     (gettext_lazy("Reason"), lambda a: a.reason_display),
     (gettext_lazy("Score at the engine's default weights"), lambda a: a.score),

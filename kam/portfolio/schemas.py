@@ -43,7 +43,8 @@ class PortfolioRowOut(Schema):
     risk: RiskLevel | None
     risk_label: str
     value: Money | None = Field(
-        description="Revenue over the last 12 months (analytics); null before the first recompute."
+        description="Sales, 12 months, as of the last analytics recompute: the last 12 complete "
+        "calendar months up to its as-of date; null before the first recompute."
     )
     score: float | None = Field(
         description="Key-client score, 0–100, of the latest scoring against the profile."

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from kam.clients import services as client_services
 from kam.clients.completeness import Completeness, completeness_for
 from kam.clients.models import MONEY, Client, ClientStatus
+from kam.core.figures import Window, figure
 from kam.core.locking import Base, IfMatch, check, lock
 from kam.core.models import Role, User
 from kam.insights.models import Risk
@@ -194,6 +195,8 @@ class PortfolioTotals:
     demand: Decimal = Decimal(0)
     #: The as-of day of the analytics' risk (the latest recompute), None before the first.
     risk_as_of: dt.date | None = None
+    #: The 12-month window of the analytics snapshot the values come from; None without one.
+    window: Window | None = None
 
     @property
     def share_of_wallet(self) -> Decimal | None:
@@ -276,11 +279,13 @@ def portfolio(
         risk_as_of=max(
             (day for row in rows if (day := getattr(row.analytics, "as_of", None))), default=None
         ),
+        # Every snapshot row of a recompute has its as-of date: the first one names the window.
+        window=next((Window.ending(r.analytics.as_of) for r in rows if r.analytics), None),  # type: ignore[attr-defined]
     )
     return rows, totals
 
 
-def export_header(year: int) -> list[str]:
+def export_header(year: int, window: Window | None = None) -> list[str]:
     """Column titles of the portfolio export (the page's columns, classes split)."""
     return [
         _("ERP code"),
@@ -291,14 +296,14 @@ def export_header(year: int) -> list[str]:
         _("ABC"),
         _("XYZ"),
         _("Risk"),
-        _("Value, 12 months"),
+        figure("sales_12m").heading(window=window),
         _("Score"),
         _("Dossier completeness, %"),
-        _("Total demand, %(year)s") % {"year": year},
-        _("Potential, %(year)s") % {"year": year},
-        _("Actual, %(year)s") % {"year": year},
+        figure("total_demand").heading(year=year),
+        figure("potential").heading(year=year),
+        figure("actual").heading(year=year),
         _("Share of wallet, %"),
-        _("Gap, %(year)s") % {"year": year},
+        figure("gap").heading(year=year),
     ]
 
 

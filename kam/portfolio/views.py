@@ -5,12 +5,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.clients.models import Client, ClientStatus
-from kam.core.exports import csv_response, xlsx_response
+from kam.core.exports import table_response
 from kam.core.forms import form_status, report_saved, run_service
 from kam.core.ids import BadQueryId, query_id
 from kam.core.models import Role, User
@@ -87,12 +86,9 @@ def export(request):
     if owner is not None:
         clients = clients.filter(owner_id=owner)
     rows, totals = services.portfolio(clients)
-    header = services.export_header(totals.year)
+    header = services.export_header(totals.year, totals.window)
     data = [services.export_row(row) for row in rows]
-    stamp = timezone.localdate().isoformat()
-    if request.GET.get("format") == "csv":
-        return csv_response(f"portfolio-{stamp}.csv", header, data)
-    return xlsx_response(f"portfolio-{stamp}.xlsx", _("Portfolio"), header, data)
+    return table_response(request, "portfolio", _("Portfolio"), header, data)
 
 
 @login_required

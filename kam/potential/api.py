@@ -140,8 +140,8 @@ def potential_update(
 )
 def whitespace(request, client_id: Id):
     """Every product category of the company with the client's purchases from us over the last
-    12 calendar months (``buys_from_us`` false: whitespace), and the competitors at the client
-    whose “what it supplies” names the category."""
+    12 complete calendar months (``buys_from_us`` false: whitespace), and the competitors at the
+    client whose “what it supplies” names the category."""
     return selectors.whitespace(visible_client_or_404(request.auth, client_id))
 
 

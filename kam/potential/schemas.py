@@ -90,7 +90,11 @@ class CategoryOut(Schema):
 
 
 class WhitespaceOut(Schema):
-    since: dt.date = Field(description="The window's first day (12 calendar months to today).")
+    since: dt.date = Field(
+        description="The window's first day: the last 12 complete calendar months up to the "
+        "as-of date (the day of the last sale), as for every 12-month figure."
+    )
+    until: dt.date = Field(description="The window's last day.")
     categories: list[CategoryOut]
     other_competitors: list[CompetitorAtClientOut] = Field(
         description="Competitors at the client whose supplies name no product category."

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kam.analytics import schema as s
 from kam.analytics import scoring
 from kam.clients.models import Client, CompetitorPresence
-from kam.clients.selectors import months_back
+from kam.core.figures import Window, current_window
 from kam.sales.models import Product, SalesLine
 
 from .models import ClientPotential, ClientStrategy
@@ -40,7 +40,7 @@ def missing_years(rows: list[ClientPotential], today: dt.date | None = None) -> 
 @dataclass
 class CategoryRow:
     category: str
-    amount: Decimal  # the client's purchases from us in the last 12 months
+    amount: Decimal  # the client's purchases from us in the 12-month window (core/figures.py)
     competitors: list[CompetitorPresence] = field(default_factory=list)
 
     @property
@@ -50,9 +50,17 @@ class CategoryRow:
 
 @dataclass
 class Whitespace:
-    since: dt.date
+    window: Window
     rows: list[CategoryRow]
     other_competitors: list[CompetitorPresence]  # present, but their supplies name no category
+
+    @property
+    def since(self) -> dt.date:
+        return self.window.start
+
+    @property
+    def until(self) -> dt.date:
+        return self.window.end
 
     @property
     def gaps(self) -> list[CategoryRow]:
@@ -69,15 +77,16 @@ def _mentions(presence: CompetitorPresence, category: str) -> bool:
     return category.casefold() in presence.supplies.casefold()
 
 
-def whitespace(client: Client, today: dt.date | None = None) -> Whitespace:
-    """The client's purchases per product category over the last 12 months against the company's
-    categories, with the competitors present at the client whose supplies name each category.
+def whitespace(client: Client, window: Window | None = None) -> Whitespace:
+    """The client's purchases per product category in the 12-month window (the current one by
+    default) against the company's categories, with the competitors present at the client whose
+    supplies name each category.
 
     A category the client does not buy from us, with competitors beside it, is what the client
-    buys from competitors. Three queries: categories, grouped purchases, competitor presence.
+    buys from competitors. Three queries (categories, grouped purchases, competitor presence),
+    and one for the current window when none is given.
     """
-    today = today or timezone.localdate()
-    since = months_back(today, 12)[0]
+    window = window or current_window()
     categories = (
         Product.objects.exclude(category="")
         .order_by("category")
@@ -86,7 +95,9 @@ def whitespace(client: Client, today: dt.date | None = None) -> Whitespace:
     )
     bought = {
         row["product__category"]: row["total"]
-        for row in SalesLine.objects.filter(client=client, date__gte=since, date__lte=today)
+        for row in SalesLine.objects.filter(
+            client=client, date__gte=window.start, date__lte=window.end
+        )
         .order_by()
         .values("product__category")
         .annotate(total=Sum("amount"))
@@ -104,7 +115,7 @@ def whitespace(client: Client, today: dt.date | None = None) -> Whitespace:
         )
     matched = {p.pk for row in rows for p in row.competitors}
     return Whitespace(
-        since=since, rows=rows, other_competitors=[p for p in presence if p.pk not in matched]
+        window=window, rows=rows, other_competitors=[p for p in presence if p.pk not in matched]
     )
 
 

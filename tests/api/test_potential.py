@@ -349,7 +349,8 @@ def test_patching_a_foreign_estimate_is_404_even_with_a_bad_payload(persona, wor
 
 @pytest.fixture
 def whitespace_world(world):
-    recent = timezone.localdate() - dt.timedelta(days=30)
+    # The last complete month: the 12-month window ends with it (kam/core/figures.py).
+    recent = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     cement = make_product(category="Cement")
     make_product(category="Dry mix")
     make_product(category="Paint")
@@ -409,8 +410,9 @@ def test_whitespace_takes_a_fixed_number_of_queries(
         )
     caller = api(world.kam)
 
-    # token lookup + last_used_at update + the client + categories + purchases + competitors
-    with django_assert_max_num_queries(6):
+    # token lookup + last_used_at update + the client + the last sale (the window) + categories
+    # + purchases + competitors
+    with django_assert_max_num_queries(7):
         response = caller.get(f"/api/clients/{world.own.pk}/whitespace")
 
     assert len(response.json()["categories"]) == 23

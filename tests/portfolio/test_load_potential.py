@@ -89,7 +89,7 @@ def test_the_load_page_shows_potential_and_share_of_wallet(world, login):
     estimate(world.own, "10000", "40")
     sale(world, world.own, "2500.00")
     html = login(world.director).get(reverse("portfolio:load")).content.decode()
-    assert f"Potential {YEAR}" in html and "Share of wallet" in html
+    assert f"Potential, {YEAR}" in html and "Share of wallet" in html
     assert "4,000" in html and "25.0 %" in html
 
 

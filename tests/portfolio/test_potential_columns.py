@@ -84,7 +84,7 @@ def test_zero_demand_has_no_share_of_wallet(world):
 
 def test_the_page_shows_the_figures_a_thin_bar_and_the_totals(estimated, login):
     html = login(estimated.kam).get(reverse("portfolio:mine")).content.decode()
-    assert f"Potential {YEAR}" in html and f"Actual {YEAR}" in html
+    assert f"Potential, {YEAR}" in html and f"Actual, {YEAR}" in html
     assert "Share of wallet" in html and "Gap" in html
     assert "4,000" in html and "1,500" in html and "2,500" in html
     assert "15.0 %" in html

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from kam.clients.completeness import completeness_for
 from kam.clients.models import Client, CompetitorPresence
+from kam.core.figures import Window
 from kam.portfolio import services as portfolio_services
 from kam.potential import selectors, services
 from kam.potential.models import ClientPotential, ClientStrategy
@@ -190,8 +191,8 @@ def test_whitespace_flags_categories_bought_from_competitors(world, django_asser
         client=world.own, competitor=make_competitor(name="Steel Ltd"), supplies="rebar"
     )
     with django_assert_num_queries(3):
-        ws = selectors.whitespace(world.own, today)
-    assert ws.since == dt.date(2025, 7, 1)
+        ws = selectors.whitespace(world.own, Window.ending(today))
+    assert (ws.since, ws.until) == (dt.date(2025, 7, 1), today)
     rows = {row.category: row for row in ws.rows}
     assert list(rows) == ["Admixtures", "Cement", "Dry mix"]
     assert rows["Cement"].amount == Decimal("500") and rows["Cement"].buys_from_us
