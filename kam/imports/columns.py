@@ -121,9 +121,7 @@ class Mapping:
         """Why the file cannot be imported as mapped, or "" when it can."""
         labels = {c.field: str(c.label) for c in columns}
         if self.missing:
-            return _(
-                "Required columns are missing: %(missing)s. Columns found: %(found)s."
-            ) % {
+            return _("Required columns are missing: %(missing)s. Columns found: %(found)s.") % {
                 "missing": quoted(labels[name] for name in self.missing),
                 "found": quoted(h for h in self.header if h) or "—",
             }

@@ -197,9 +197,7 @@ def job_columns(job: ImportJob) -> list[dict]:
             "label": labels.get(name),
             "repeated": name in mapping.repeated,
         }
-        for position, (header, name) in enumerate(
-            zip(mapping.header, mapping.fields, strict=True)
-        )
+        for position, (header, name) in enumerate(zip(mapping.header, mapping.fields, strict=True))
     ]
 
 
@@ -226,25 +224,26 @@ def job_changes(job: ImportJob, user) -> dict:
     if job.status != ImportStatus.SUCCEEDED:
         return {}
     if job.kind == ImportKind.SALES:
-        objects = Client.objects.visible_to(user).filter(pk__in=job.touched.get("clients", []))
-        return _shown("clients", objects.order_by("name"))
-    model = {
-        ImportKind.CLIENTS: Client,
-        ImportKind.CONTACTS: Contact,
-        ImportKind.PRODUCTS: Product,
-    }[ImportKind(job.kind)]
-    # The history records the import wrote: its reason, its author, its time (engine._run).
-    ids = model.audit.filter(  # type: ignore[attr-defined]
-        history_change_reason=f"import {job.original_name}",
-        history_user=job.created_by,
-        history_date__range=(job.started_at, job.finished_at),
-    ).values("id")
-    if model is Contact:  # a contact is shown on its client's page
-        clients = Client.objects.visible_to(user).filter(contacts__in=ids).distinct()
-        return _shown("clients", clients.order_by("name"))
-    if model is Client:
-        return _shown("clients", Client.objects.visible_to(user).filter(pk__in=ids).order_by("name"))
-    return _shown("products", Product.objects.filter(pk__in=ids).order_by("name"))
+        clients = Client.objects.filter(pk__in=job.touched.get("clients", []))
+    else:
+        model = {
+            ImportKind.CLIENTS: Client,
+            ImportKind.CONTACTS: Contact,
+            ImportKind.PRODUCTS: Product,
+        }[ImportKind(job.kind)]
+        # The history records the import wrote: its reason, its author, its time (engine._run).
+        ids = model.audit.filter(  # type: ignore[attr-defined]
+            history_change_reason=f"import {job.original_name}",
+            history_user=job.created_by,
+            history_date__range=(job.started_at, job.finished_at),
+        ).values("id")
+        if model is Product:
+            return _shown("products", Product.objects.filter(pk__in=ids).order_by("name"))
+        if model is Contact:  # a contact is shown on its client's page
+            clients = Client.objects.filter(contacts__in=ids).distinct()
+        else:
+            clients = Client.objects.filter(pk__in=ids)
+    return _shown("clients", clients.visible_to(user).order_by("name"))
 
 
 def _shown(what: str, objects) -> dict:

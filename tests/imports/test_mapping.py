@@ -54,9 +54,7 @@ def test_the_sample_is_the_shared_one():
         assert SAMPLE.read_bytes() == ONE_C.read_bytes()
 
 
-def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(
-    one_c_world, login
-):
+def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(one_c_world, login):
     web = login(one_c_world.director)
     job = post_upload(web, one_c_file())
     assert job.status == ImportStatus.UPLOADED
@@ -158,9 +156,7 @@ def test_every_kind_offers_its_fields_in_the_preview(world, login, kind, rows, f
         assert f'<option value="{name}" selected>' in html
 
 
-def test_a_preset_is_seen_by_those_who_may_import_its_kind_and_deleted_by_its_author(
-    world, login
-):
+def test_a_preset_is_seen_by_those_who_may_import_its_kind_and_deleted_by_its_author(world, login):
     job = upload(world.director, "products", csv_bytes([["Артикул", "Товар"], ["A", "B"]]))
     web = login(world.director)
     web.post(reverse("imports:preset_save", args=[job.pk]), {"name": "Прайс"})
@@ -252,7 +248,9 @@ def test_the_result_links_to_the_clients_of_a_sales_import_and_the_analytics(wor
     assert world.own.get_absolute_url() in html and world.foreign.get_absolute_url() in html
 
 
-def test_the_result_links_to_the_clients_created_or_updated(world, login, django_assert_max_num_queries):
+def test_the_result_links_to_the_clients_created_or_updated(
+    world, login, django_assert_max_num_queries
+):
     rows = [["Код", "Наименование"], [world.own.erp_code, "Renamed"], ["NEW-1", "Новый"]]
     job = import_file(world.director, "clients", csv_bytes(rows))
     assert (job.created_count, job.updated_count) == (1, 1)
@@ -262,4 +260,3 @@ def test_the_result_links_to_the_clients_created_or_updated(world, login, django
     assert "Clients created or updated" in html
     assert world.own.get_absolute_url() in html and "Новый" in html
     assert world.foreign.get_absolute_url() not in html
-
