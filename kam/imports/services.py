@@ -65,7 +65,7 @@ def import_job_remap(*, by, job: ImportJob, fields: list[str | None]) -> ImportJ
     _own_pending(by, job)
     job.mapping = engine.preview(KINDS[job.kind], Path(job.file.path), by, fields)
     job.message = mapping_problem(job)
-    job.save(update_fields=["mapping", "message"])
+    _save_pending(job, "mapping", "message")
     return job
 
 
@@ -73,6 +73,14 @@ def _own_pending(by, job: ImportJob) -> None:
     if job.created_by_id != by.pk or not can_import(by, job.kind):
         raise PermissionDenied(_("You may not import this kind of data."))
     if job.status != ImportStatus.UPLOADED:
+        raise ValidationError(_("This import has already been started."))
+
+
+def _save_pending(job: ImportJob, *names: str) -> None:
+    """Save while the job still awaits confirmation: a job confirmed meanwhile (another tab)
+    runs with the mapping it was confirmed with."""
+    values = {name: getattr(job, name) for name in names}
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(**values):
         raise ValidationError(_("This import has already been started."))
 
 
@@ -95,7 +103,7 @@ def preset_save(*, by, job: ImportJob, name: str) -> MappingPreset:
         },
     )
     job.mapping["preset"] = preset.name
-    job.save(update_fields=["mapping"])
+    _save_pending(job, "mapping")
     return preset
 
 

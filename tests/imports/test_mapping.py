@@ -4,12 +4,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.core.jobs import sweep
 from kam.imports.models import ImportJob, ImportStatus, MappingPreset
+from kam.imports.services import import_job_delete, import_job_remap
 from kam.sales.models import SalesLine
 
 from ..factories import make_client, make_product
@@ -192,8 +194,6 @@ def test_a_pending_import_is_cancelled_with_its_file(world, login):
 
 
 def test_a_failed_import_is_deleted(world):
-    from kam.imports.services import import_job_delete
-
     job = import_file(world.director, "products", csv_bytes([["SKU", "Name"], ["A", ""]]))
     assert job.status == ImportStatus.FAILED
     import_job_delete(by=world.director, job=job)
@@ -260,3 +260,13 @@ def test_the_result_links_to_the_clients_created_or_updated(
     assert "Clients created or updated" in html
     assert world.own.get_absolute_url() in html and "Новый" in html
     assert world.foreign.get_absolute_url() not in html
+
+
+def test_a_mapping_sent_after_the_import_was_confirmed_elsewhere_changes_nothing(world, login):
+    job = upload(world.director, "products", csv_bytes([["SKU", "Name"], ["A", "B"]]))
+    stale = ImportJob.objects.get(pk=job.pk)  # the page as the first tab loaded it
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)  # the second tab
+    with pytest.raises(ValidationError, match="already been started"):
+        import_job_remap(by=world.director, job=stale, fields=["sku", None])
+    job.refresh_from_db()
+    assert job.mapping["fields"] == ["sku", "name"]
