@@ -6,13 +6,15 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from kam.core.jobs import sweep
 from kam.imports.models import ImportJob, ImportStatus, MappingPreset
 from kam.imports.services import import_job_delete, import_job_remap
-from kam.sales.models import SalesLine
+from kam.sales.models import Product, SalesLine
 
 from ..factories import make_client, make_product
 from .files import csv_bytes, import_file, upload
@@ -270,3 +272,36 @@ def test_a_mapping_sent_after_the_import_was_confirmed_elsewhere_changes_nothing
         import_job_remap(by=world.director, job=stale, fields=["sku", None])
     job.refresh_from_db()
     assert job.mapping["fields"] == ["sku", "name"]
+
+
+def test_the_result_links_to_the_products_and_to_the_clients_whose_contacts_changed(world, login):
+    job = import_file(world.director, "products", csv_bytes([["SKU", "Name"], ["NEW", "Новинка"]]))
+    product = Product.objects.get(sku="NEW")
+    web = login(world.director)
+    html = web.get(job.get_absolute_url()).content.decode()
+    assert "Products created or updated" in html
+    assert reverse("products:detail", args=[product.pk]) in html
+    rows = [["Код клиента", "ФИО"], [world.own.erp_code, "Петров"]]
+    job = import_file(world.kam, "contacts", csv_bytes(rows))
+    html = login(world.kam).get(job.get_absolute_url()).content.decode()
+    assert reverse("clients:contacts", args=[world.own.pk]) in html
+
+
+def test_the_saved_mappings_page_costs_the_same_for_many_presets(world, login):
+    web = login(world.director)
+
+    def save(n: int) -> None:
+        job = upload(
+            world.director, "products", csv_bytes([["SKU", "Name", f"x{n}"], ["A", "B", ""]])
+        )
+        web.post(reverse("imports:preset_save", args=[job.pk]), {"name": f"Preset {n}"})
+
+    save(0)
+    with CaptureQueriesContext(connection) as one:
+        web.get(reverse("imports:presets"))
+    for n in range(1, 5):
+        save(n)
+    with CaptureQueriesContext(connection) as five:
+        html = web.get(reverse("imports:presets")).content.decode()
+    assert "Preset 4" in html
+    assert len(five) == len(one)
