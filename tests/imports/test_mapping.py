@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kam.core.jobs import sweep
 from kam.imports.models import ImportJob, ImportStatus, MappingPreset
-from kam.imports.services import import_job_delete, import_job_remap
+from kam.imports.services import import_job_delete, import_job_remap, preset_save
 from kam.sales.models import Product, SalesLine
 
 from ..factories import make_client, make_product
@@ -305,3 +305,15 @@ def test_the_saved_mappings_page_costs_the_same_for_many_presets(world, login):
         html = web.get(reverse("imports:presets")).content.decode()
     assert "Preset 4" in html
     assert len(five) == len(one)
+
+
+def test_a_saved_mapping_applies_to_the_command_line_too(world):
+    rows = [["Артикул", "Код", "Товар"], ["OLD-1", "NEW-1", "Гвозди"]]
+    job = upload(world.director, "products", csv_bytes(rows))
+    assert job.mapping["fields"] == ["sku", None, "name"]  # «Артикул» is the SKU's own name
+    import_job_remap(by=world.director, job=job, fields=[None, "sku", "name"])
+    preset_save(by=world.director, job=job, name="Новый код")
+    # As `kam import` runs a file: upload, then run at once.
+    job = import_file(world.director, "products", csv_bytes(rows))
+    assert job.status == ImportStatus.SUCCEEDED, job.errors
+    assert list(Product.objects.filter(name="Гвозди").values_list("sku", flat=True)) == ["NEW-1"]
