@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,12 +110,15 @@ def import_remap(request, pk: int):
     job = get_object_or_404(ImportJob.objects.filter(created_by=request.user), pk=pk)
     count = len((job.mapping or {}).get("header", []))
     fields = [request.POST.get(f"column-{position}") or None for position in range(count)]
+    htmx = bool(request.headers.get("HX-Request"))
     try:
         services.import_job_remap(by=request.user, job=job, fields=fields)
-    except ValidationError as error:
+    except ValidationError as error:  # started in another tab: the whole page shows its state
         messages.error(request, " ".join(error.messages))
-        return redirect(job)
-    if request.headers.get("HX-Request"):
+        return (
+            HttpResponse(headers={"HX-Redirect": job.get_absolute_url()}) if htmx else redirect(job)
+        )
+    if htmx:
         return render(request, "imports/_preview.html", _preview_context(request, job))
     return redirect(job)
 

@@ -317,3 +317,12 @@ def test_a_saved_mapping_applies_to_the_command_line_too(world):
     job = import_file(world.director, "products", csv_bytes(rows))
     assert job.status == ImportStatus.SUCCEEDED, job.errors
     assert list(Product.objects.filter(name="Гвозди").values_list("sku", flat=True)) == ["NEW-1"]
+
+
+def test_a_mapping_sent_by_htmx_for_a_started_import_reloads_the_page(world, login):
+    job = upload(world.director, "products", csv_bytes([["SKU", "Name"], ["A", "B"]]))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.QUEUED)
+    response = login(world.director).post(
+        reverse("imports:remap", args=[job.pk]), choose(["sku", None]), headers={"HX-Request": "1"}
+    )
+    assert response["HX-Redirect"] == job.get_absolute_url()
