@@ -46,8 +46,14 @@ class Column:
         return self.names | {normalise_word(s) for s in self.synonyms}
 
 
-def quoted(texts) -> str:
-    return ", ".join(f"«{text}»" for text in texts)
+def quoted(text) -> str:
+    """``text`` in the quotation marks of the reader's language: “…” or «…»."""
+    # Translators: quotation marks around a header or a label; Russian uses «…».
+    return _("“%(text)s”") % {"text": text}
+
+
+def listed(texts) -> str:
+    return ", ".join(quoted(text) for text in texts)
 
 
 def signature(header: list[str]) -> str:
@@ -122,16 +128,16 @@ class Mapping:
         labels = {c.field: str(c.label) for c in columns}
         if self.missing:
             return _("Required columns are missing: %(missing)s. Columns found: %(found)s.") % {
-                "missing": quoted(labels[name] for name in self.missing),
-                "found": quoted(h for h in self.header if h) or "—",
+                "missing": listed(labels[name] for name in self.missing),
+                "found": listed(h for h in self.header if h) or "—",
             }
         if self.repeated:
             return _("Each field can be imported from one column only: %(repeated)s.") % {
                 "repeated": "; ".join(
                     _("%(field)s from %(columns)s")
                     % {
-                        "field": f"«{labels[name]}»",
-                        "columns": quoted(
+                        "field": quoted(labels[name]),
+                        "columns": listed(
                             h for h, f in zip(self.header, self.fields, strict=True) if f == name
                         ),
                     }

@@ -134,7 +134,7 @@ def import_preset_save(request, pk: int):
     else:
         messages.success(
             request,
-            _("Mapping «%(name)s» saved: files with the same columns are mapped like this.")
+            _("Mapping “%(name)s” saved: files with the same columns are mapped like this.")
             % {"name": preset.name},
         )
     return redirect(job)
@@ -149,7 +149,7 @@ def import_delete(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(job)
-    messages.success(request, _("Import «%(name)s» deleted.") % {"name": job.original_name})
+    messages.success(request, _("Import “%(name)s” deleted.") % {"name": job.original_name})
     return redirect("imports:list")
 
 
@@ -166,7 +166,7 @@ def preset_list(request):
 def preset_delete(request, pk: int):
     preset = get_object_or_404(MappingPreset.objects.visible_to(request.user), pk=pk)
     services.preset_delete(by=request.user, preset=preset)
-    messages.success(request, _("Mapping «%(name)s» deleted.") % {"name": preset.name})
+    messages.success(request, _("Mapping “%(name)s” deleted.") % {"name": preset.name})
     return redirect("imports:presets")
 
 

@@ -59,7 +59,7 @@ def test_a_1c_export_is_mapped_in_the_preview_saved_and_imported(world, log_in):
     page.wait_for_selector("text=The first rows are correct as mapped.")
     page.fill("#preset-name", "1C:УТ sales")
     page.click("#preset-name ~ button")
-    page.wait_for_selector("text=Mapping «1C:УТ sales» saved")
+    page.wait_for_selector("text=Mapping “1C:УТ sales” saved")
     assert MappingPreset.objects.get().fields[4] == "client"
     page.click("form[action$='/confirm/'] button")
     page.wait_for_selector("text=4 rows imported.")

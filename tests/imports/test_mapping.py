@@ -63,7 +63,7 @@ def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(
     job = post_upload(web, one_c_file())
     assert job.status == ImportStatus.UPLOADED
     assert job.mapping["fields"] == GUESSED  # «Номенклатура» is the name, not a second SKU
-    assert job.message.startswith("Required columns are missing: «client code».")
+    assert job.message.startswith("Required columns are missing: “client code”.")
     html = web.get(job.get_absolute_url()).content.decode()
     assert reverse("imports:confirm", args=[job.pk]) not in html
 
@@ -104,7 +104,7 @@ def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(
         "",
     )
     html = web.get(again.get_absolute_url()).content.decode()
-    assert "Columns mapped with the saved mapping «1C:УТ sales»." in html
+    assert "Columns mapped with the saved mapping “1C:УТ sales”." in html
     web.post(reverse("imports:confirm", args=[again.pk]))
     again.refresh_from_db()
     assert (again.status, again.unchanged_count) == (ImportStatus.SUCCEEDED, 4)
@@ -137,7 +137,7 @@ def test_one_field_chosen_for_two_columns_cannot_be_imported(one_c_world, login)
     web.post(reverse("imports:remap", args=[job.pk]), choose(fields))
     job.refresh_from_db()
     assert job.message == (
-        "Each field can be imported from one column only: «SKU» from «Артикул», «Номенклатура»."
+        "Each field can be imported from one column only: “SKU” from “Артикул”, “Номенклатура”."
     )
     web.post(reverse("imports:confirm", args=[job.pk]))
     job.refresh_from_db()

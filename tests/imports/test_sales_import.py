@@ -129,8 +129,8 @@ def test_missing_required_columns_are_refused_naming_them_and_the_found_headers(
     job = upload(world.director, "sales", content)
     assert job.status == ImportStatus.UPLOADED  # shown in the preview, cannot be confirmed
     expected = (
-        "Required columns are missing: «SKU», «quantity». "
-        "Columns found: «Дата», «Код клиента», «Сумма»."
+        "Required columns are missing: “SKU”, “quantity”. "
+        "Columns found: “Дата”, “Код клиента”, “Сумма”."
     )
     assert job.message == expected
     job = import_file(world.director, "sales", content)

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -156,8 +157,8 @@ def test_a_mapping_names_missing_and_found_columns():
     mapping = Mapping.build(KINDS["sales"].columns, ["Дата", "Клиент", "Сумма", "Комментарий"])
     assert mapping.fields == ["date", "client_name", "amount", None]
     assert mapping.problem(KINDS["sales"].columns) == (
-        "Required columns are missing: «client code», «SKU», «quantity». "
-        "Columns found: «Дата», «Клиент», «Сумма», «Комментарий»."
+        "Required columns are missing: “client code”, “SKU”, “quantity”. "
+        "Columns found: “Дата”, “Клиент”, “Сумма”, “Комментарий”."
     )
 
 
@@ -193,7 +194,7 @@ def test_a_field_chosen_for_two_columns_is_a_problem_naming_both():
     mapping = Mapping.chosen(columns, ["Артикул", "Номенклатура", "Код"], ["sku", "name", "sku"])
     assert mapping.repeated == ["sku"]
     assert mapping.problem(columns) == (
-        "Each field can be imported from one column only: «SKU» from «Артикул», «Код»."
+        "Each field can be imported from one column only: “SKU” from “Артикул”, “Код”."
     )
 
 
@@ -249,3 +250,16 @@ def test_yes_and_no_also_as_true_and_false_and_anything_else_is_an_error():
 )
 def test_strategic_flag_headers_in_either_language(header, field):
     assert Mapping.build(KINDS["clients"].columns, [header]).fields == [field]
+
+
+def test_the_mapping_problems_quote_in_russian_with_guillemets():
+    columns = KINDS["products"].columns
+    with override("ru"):
+        assert Mapping.build(columns, ["Цена"]).problem(columns) == (
+            "Нет обязательных столбцов: «Артикул», «название». Найдены столбцы: «Цена»."
+        )
+        repeated = Mapping.chosen(columns, ["Артикул", "Код", "Товар"], ["sku", "sku", "name"])
+        assert repeated.problem(columns) == (
+            "Каждое поле импортируется только из одного столбца: «Артикул» — из столбцов "
+            "«Артикул», «Код»."
+        )
