@@ -245,6 +245,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", 512 * 1024 * 1024))
+# An upload nobody confirms or cancels is deleted with its file after this many days.
+KAM_IMPORT_PREVIEW_DAYS = float(os.environ.get("KAM_IMPORT_PREVIEW_DAYS", 7))
 
 
 def env_norm(name: str, default: tuple[int, int]) -> tuple[int, int]:

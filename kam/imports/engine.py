@@ -83,18 +83,41 @@ class Tracker:
         )
 
 
-def preview(kind: Kind, path: Path) -> dict:
-    """The detected mapping and the first rows, for the page that asks for confirmation."""
+def preview(kind: Kind, path: Path, user, fields: list | None = None) -> dict:
+    """The mapping (guessed, or ``fields`` as chosen), the first rows and their errors, for the
+    page that asks for confirmation; the first rows are checked as the import will check them."""
     table = read_table(path, limit=PREVIEW_ROWS)
-    mapping = Mapping.build(kind.columns, table.header)
+    mapping = _mapping(kind, table.header, fields)
     rows = table.rows.select(ROW, *table.cells).rows()
-    return mapping.as_json() | {"preview": [list(row) for row in rows]}
+    errors: list[dict] = []
+    if not mapping.problem(kind.columns):
+        checked = _check_table(kind, table, mapping.fields, user, reason="", progress=_quiet)
+        errors = checked.errors.select("row", "column", "value", "reason").to_dicts()
+    return mapping.as_json() | {"preview": [list(row) for row in rows], "preview_errors": errors}
 
 
-def check(kind: Kind, path: Path, user, *, reason: str, progress: Callback) -> Checked:
-    """Read and check the whole file without writing anything."""
-    table = read_table(path)
-    mapping = Mapping.build(kind.columns, table.header)
+def _mapping(kind: Kind, header: list[str], fields: list | None) -> Mapping:
+    if fields is None:
+        return Mapping.build(kind.columns, header)
+    return Mapping.chosen(kind.columns, header, fields)
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def check(
+    kind: Kind, path: Path, user, *, reason: str, progress: Callback, fields: list | None = None
+) -> Checked:
+    """Read and check the whole file without writing anything, mapped as ``fields`` say (the
+    mapping confirmed in the preview) or as guessed."""
+    return _check_table(kind, read_table(path), fields, user, reason=reason, progress=progress)
+
+
+def _check_table(
+    kind: Kind, table: Table, fields: list | None, user, *, reason: str, progress: Callback
+) -> Checked:
+    mapping = _mapping(kind, table.header, fields)
     problem = mapping.problem(kind.columns)
     if problem:
         raise RefusedFile(problem)
@@ -182,9 +205,10 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
         job.created_by,
         reason=f"import {job.original_name}",
         progress=tracker,
+        fields=job.mapping.get("fields"),
     )
     summary = {
-        "mapping": checked.ctx.mapping.as_json() | {"preview": job.mapping.get("preview", [])},
+        "mapping": job.mapping | checked.ctx.mapping.as_json(),
         "total_rows": checked.total,
         "processed_rows": checked.total,
     }
@@ -215,6 +239,7 @@ def _run(job: ImportJob, tracker: Tracker) -> None:
             created_count=counts.created,
             updated_count=counts.updated,
             unchanged_count=counts.unchanged,
+            touched=kind.touched(checked.plan),
             **summary,
         )
 
@@ -251,6 +276,7 @@ def error_report(job: ImportJob) -> pl.DataFrame:
             Path(job.file.path),
             job.created_by,
             reason="",
-            progress=lambda phase, done, total: None,
+            progress=_quiet,
+            fields=job.mapping.get("fields"),
         )
     return checked.errors.select("row", "column", "value", "reason")

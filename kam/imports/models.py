@@ -74,6 +74,9 @@ class ImportJob(models.Model):
         help_text=_("The first bad rows: row, column, value, reason."),
     )
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # Ids of the objects a finished import touched that history records do not name (the
+    # clients of sales lines), by kind of object: for the links on the result page.
+    touched = models.JSONField(_("touched objects"), default=dict, blank=True, editable=False)
     message = models.TextField(_("message"), blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     # The process running the job (kam.core.jobs): if it stops beating, the job is swept.
@@ -115,7 +118,57 @@ class ImportJob(models.Model):
         return stopped and bool(self.file) and self.sales_batch_id is None
 
     @property
+    def can_delete(self) -> bool:
+        """Awaiting confirmation, or ended without saving anything: the job may go."""
+        ended = self.status in {
+            ImportStatus.FAILED,
+            ImportStatus.REFUSED,
+            ImportStatus.INTERRUPTED,
+        }
+        return (self.status == ImportStatus.UPLOADED or ended) and self.sales_batch_id is None
+
+    @property
     def percent(self) -> int:
         if self.is_finished:
             return 100
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class MappingPresetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Presets of the kinds ``user`` may import: the company's, whoever saved them."""
+        from .kinds import kinds_for  # the kinds know who may import; they import this module
+
+        return self.filter(kind__in=[kind.name for kind in kinds_for(user)])
+
+
+class MappingPreset(models.Model):
+    """A named column mapping for files of one shape ("1C:УТ sales"): applied by itself when a
+    file with the same headers is uploaded again."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # kam.imports.columns.signature of the header: the presets' key.
+    signature = models.CharField(max_length=64, editable=False)
+    header = models.JSONField(_("headers"), default=list)
+    fields = models.JSONField(_("fields"), default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_presets",
+        verbose_name=_("by"),
+    )
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    objects = MappingPresetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("column mapping preset")
+        verbose_name_plural = _("column mapping presets")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "signature"], name="one_preset_per_header")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,9 +9,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import engine
-from .columns import Mapping, needed
+from .columns import Mapping, needed, signature
 from .kinds import KINDS
-from .models import ImportJob, ImportStatus
+from .models import ImportJob, ImportKind, ImportStatus, MappingPreset
 from .reading import RefusedFile, check_size
 from .tasks import import_task
 
@@ -33,7 +33,14 @@ def import_job_create(*, by, kind: str, uploaded_file: File) -> ImportJob:
     try:
         check_size(uploaded_file.size)
         job.file.save(name, uploaded_file, save=False)
-        job.mapping = engine.preview(KINDS[kind], Path(job.file.path))
+        path = Path(job.file.path)
+        job.mapping = engine.preview(KINDS[kind], path, by)
+        preset = MappingPreset.objects.filter(
+            kind=kind, signature=signature(job.mapping["header"])
+        ).first()
+        if preset is not None:  # this file's shape has been mapped before: map it the same way
+            job.mapping = engine.preview(KINDS[kind], path, by, preset.fields)
+            job.mapping["preset"] = preset.name
     except RefusedFile as refusal:
         if job.file:
             job.file.delete(save=False)
@@ -50,6 +57,83 @@ def mapping_problem(job: ImportJob) -> str:
     if not job.mapping:
         return ""
     return Mapping.from_json(job.mapping).problem(KINDS[job.kind].columns)
+
+
+def import_job_remap(*, by, job: ImportJob, fields: list[str | None]) -> ImportJob:
+    """The author's own mapping (one field or None per file column); the first rows are checked
+    again with it."""
+    _own_pending(by, job)
+    job.mapping = engine.preview(KINDS[job.kind], Path(job.file.path), by, fields)
+    job.message = mapping_problem(job)
+    _save_pending(job, "mapping", "message")
+    return job
+
+
+def _own_pending(by, job: ImportJob) -> None:
+    if job.created_by_id != by.pk or not can_import(by, job.kind):
+        raise PermissionDenied(_("You may not import this kind of data."))
+    if job.status != ImportStatus.UPLOADED:
+        raise ValidationError(_("This import has already been started."))
+
+
+def _save_pending(job: ImportJob, *names: str) -> None:
+    """Save while the job still awaits confirmation: a job confirmed meanwhile (another tab)
+    runs with the mapping it was confirmed with."""
+    values = {name: getattr(job, name) for name in names}
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).update(**values):
+        raise ValidationError(_("This import has already been started."))
+
+
+def preset_save(*, by, job: ImportJob, name: str) -> MappingPreset:
+    """Save the job's mapping under ``name`` for files with the same headers; one preset per
+    header shape, so saving again replaces it."""
+    _own_pending(by, job)
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the mapping a name."))
+    header = job.mapping["header"]
+    preset, _created = MappingPreset.objects.update_or_create(
+        kind=job.kind,
+        signature=signature(header),
+        defaults={
+            "name": name[:100],
+            "header": header,
+            "fields": job.mapping["fields"],
+            "created_by": by,
+        },
+    )
+    job.mapping["preset"] = preset.name
+    _save_pending(job, "mapping")
+    return preset
+
+
+def preset_delete(*, by, preset: MappingPreset) -> None:
+    """Its author or a director removes a preset; files already mapped keep their mapping."""
+    if preset.created_by_id != by.pk and not by.is_director:
+        raise PermissionDenied(_("Only its author or a director may delete a saved mapping."))
+    preset.delete()
+
+
+def import_job_delete(*, by, job: ImportJob) -> None:
+    """Cancel an import awaiting confirmation, or remove one that saved nothing, with its file.
+    Its author or a director may."""
+    if job.created_by_id != by.pk and not by.is_director:
+        raise PermissionDenied(_("Only its author or a director may delete an import."))
+    # The status guard: a job confirmed in another tab meanwhile is not deleted under its worker.
+    deleted, _rows = ImportJob.objects.filter(
+        pk=job.pk,
+        status__in=[
+            ImportStatus.UPLOADED,
+            ImportStatus.FAILED,
+            ImportStatus.REFUSED,
+            ImportStatus.INTERRUPTED,
+        ],
+        sales_batch__isnull=True,
+    ).delete()
+    if not deleted:
+        raise ValidationError(_("This import has started and can no longer be deleted."))
+    if job.file:
+        job.file.delete(save=False)
 
 
 def confirmable(job: ImportJob) -> bool:
@@ -108,14 +192,20 @@ def _enqueue(job: ImportJob) -> None:
 
 
 def job_columns(job: ImportJob) -> list[dict]:
-    """Each header of the file and the field it was taken for (None: ignored)."""
+    """Each header of the file, its position and the field it is taken for (None: ignored)."""
     if not job.mapping:
         return []
     mapping = Mapping.from_json(job.mapping)
     labels = _labels(job)
     return [
-        {"header": header, "label": labels.get(name), "repeated": header in mapping.repeated}
-        for header, name in zip(mapping.header, mapping.fields, strict=True)
+        {
+            "position": position,
+            "header": header,
+            "field": name,
+            "label": labels.get(name),
+            "repeated": name in mapping.repeated,
+        }
+        for position, (header, name) in enumerate(zip(mapping.header, mapping.fields, strict=True))
     ]
 
 
@@ -127,3 +217,41 @@ def job_missing(job: ImportJob) -> list[str]:
 def _labels(job: ImportJob) -> dict[str | None, Promise]:
     """Column labels of the job's kind by field name; an ignored header (None) has none."""
     return {c.field: c.label for c in KINDS[job.kind].columns}
+
+
+SHOWN_CHANGES = 50
+
+
+def job_changes(job: ImportJob, user) -> dict:
+    """What a finished import changed, as ``user`` may see it: the objects to link to (at most
+    SHOWN_CHANGES of them) and how many there are."""
+    from kam.clients.models import Client, Contact  # the result page links to other apps
+    from kam.sales.models import Product
+
+    if job.status != ImportStatus.SUCCEEDED:
+        return {}
+    if job.kind == ImportKind.SALES:
+        clients = Client.objects.filter(pk__in=job.touched.get("clients", []))
+    else:
+        model = {
+            ImportKind.CLIENTS: Client,
+            ImportKind.CONTACTS: Contact,
+            ImportKind.PRODUCTS: Product,
+        }[ImportKind(job.kind)]
+        # The history records the import wrote: its reason, its author, its time (engine._run).
+        ids = model.audit.filter(  # type: ignore[attr-defined]
+            history_change_reason=f"import {job.original_name}",
+            history_user=job.created_by,
+            history_date__range=(job.started_at, job.finished_at),
+        ).values("id")
+        if model is Product:
+            return _shown("products", Product.objects.filter(pk__in=ids).order_by("name"))
+        if model is Contact:  # a contact is shown on its client's page
+            clients = Client.objects.filter(contacts__in=ids).distinct()
+        else:
+            clients = Client.objects.filter(pk__in=ids)
+    return _shown("clients", clients.visible_to(user).order_by("name"))
+
+
+def _shown(what: str, objects) -> dict:
+    return {"what": what, "objects": list(objects[:SHOWN_CHANGES]), "count": objects.count()}

@@ -1,6 +1,8 @@
 """The imports' part of the sweeper (kam.core.jobs): jobs whose worker is gone, and half-written
 batches of sales lines nobody is writing any more."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -14,7 +16,18 @@ from .models import ImportJob, ImportStatus
 def sweep(state: Sweep) -> int:
     interrupted = _interrupt_orphans(state) + _interrupt_lost_tasks(state)
     _settle_batches(state)
+    _expire_previews(state)
     return interrupted
+
+
+def _expire_previews(state: Sweep) -> None:
+    """Uploads left awaiting confirmation for KAM_IMPORT_PREVIEW_DAYS go, with their files."""
+    cutoff = state.now - dt.timedelta(days=settings.KAM_IMPORT_PREVIEW_DAYS)
+    for job in ImportJob.objects.filter(status=ImportStatus.UPLOADED, created_at__lt=cutoff):
+        # Only if still unconfirmed: a confirmation meanwhile wins.
+        deleted, _rows = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.UPLOADED).delete()
+        if deleted and job.file:
+            job.file.delete(save=False)
 
 
 def _interrupt_orphans(state: Sweep) -> int:

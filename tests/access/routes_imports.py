@@ -5,10 +5,10 @@ everything else by directors only. A job someone else uploaded is a 404; only it
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kam.clients.models import Contact
-from kam.imports.models import ImportJob, ImportStatus
+from kam.imports.models import ImportJob, ImportStatus, MappingPreset
 from tests.imports.files import csv_bytes, import_file, upload
 
-from .matrix import DIRECTOR_ONLY, EVERYONE, Route, exists
+from .matrix import DIRECTOR_ONLY, EVERYONE, Route, exists, gone
 
 # Whoever edits dossiers: the outsider is a KAM, the client's assistant an assistant.
 CONTACT_IMPORTERS = frozenset({"director", "kam", "assistant", "client_assistant", "outsider"})
@@ -54,6 +54,17 @@ def _imported(w, kwargs):
 def _directors_job(w) -> dict:
     upload(w.director, "products", csv_bytes([["SKU", "Name"], ["X1", "X"]]), "director-only.csv")
     return {}
+
+
+def _preset(w, author=None, kind="contacts", name="Контакты из CRM") -> dict:
+    preset = MappingPreset.objects.create(
+        kind=kind, name=name, signature=name, created_by=author or w.kam
+    )
+    return {"pk": preset.pk}
+
+
+def _remapped(w, kwargs) -> bool:
+    return ImportJob.objects.get(pk=kwargs["pk"]).mapping["fields"] == ["client", None]
 
 
 ROUTES = [
@@ -127,5 +138,56 @@ ROUTES = [
         foreign=lambda w: _failed(w, _someone_else(w)),
         allowed=AUTHOR_AND_DIRECTOR,
         denied_status=lambda persona: 404,
+    ),
+    Route(
+        "imports:remap",
+        method="post",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        data=lambda w: {"column-0": "client", "column-1": ""},
+        allowed=frozenset({"kam"}),
+        ok_status=(302,),
+        done=_remapped,
+        denied_status=lambda persona: 404,
+        extra={"foreign_for_director": True},
+    ),
+    Route(
+        "imports:preset_save",
+        method="post",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        data=lambda w: {"name": "Контакты"},
+        allowed=frozenset({"kam"}),
+        ok_status=(302,),
+        done=exists(MappingPreset, name="Контакты"),
+        denied_status=lambda persona: 404,
+        extra={"foreign_for_director": True},
+    ),
+    Route(
+        "imports:delete",
+        method="post",
+        own=_uploaded,
+        foreign=lambda w: _uploaded(w, _someone_else(w)),
+        allowed=AUTHOR_AND_DIRECTOR,
+        ok_status=(302,),
+        done=gone(ImportJob),
+        denied_status=lambda persona: 404,
+    ),
+    Route(
+        "imports:presets",
+        own=lambda w: _preset(w, w.director, "products", "director-only preset") and {},
+        allowed=CONTACT_IMPORTERS,
+        denied_status=lambda persona: 403,
+        hidden_from_list=lambda w: "director-only preset",
+    ),
+    Route(
+        "imports:preset_delete",
+        method="post",
+        own=_preset,
+        allowed=AUTHOR_AND_DIRECTOR,
+        ok_status=(302,),
+        done=gone(MappingPreset),
+        # Those who import contacts see the preset but may not delete it; the others do not see it.
+        denied_status=lambda persona: 403 if persona in CONTACT_IMPORTERS else 404,
     ),
 ]

@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from kam.imports.models import MappingPreset
 from kam.sales.models import SalesLine
+
+from ..factories import make_client, make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +29,7 @@ def test_an_import_with_a_bad_row_writes_nothing_and_shows_the_row(world, log_in
     page.click("main button[type=submit]")
     page.wait_for_selector("text=First rows")
     assert "1 234,50" in page.content()  # the preview shows the file as it is
-    page.click("main form button[type=submit]:has-text('Import')")
+    page.click("form[action$='/confirm/'] button")
     errors = page.locator("#import-progress table")
     errors.wait_for()
     text = errors.inner_text()
@@ -37,3 +40,29 @@ def test_an_import_with_a_bad_row_writes_nothing_and_shows_the_row(world, log_in
     assert SalesLine.objects.count() == 0
     Path("var/screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path="var/screenshots/import-errors.png", full_page=True)
+
+
+def test_a_1c_export_is_mapped_in_the_preview_saved_and_imported(world, log_in):
+    for sku in ("ARM-12", "ANK-10", "CEM-500"):
+        make_product(sku=sku)
+    own = make_client(world.kam, name="ООО «Пример-Строй»", erp_code="7742186531")
+    make_client(world.kam, name="ИП Иванов Иван Иванович", erp_code="502918473696")
+    page = log_in("director")
+    page.goto("/imports/new/")
+    page.select_option("select[name=kind]", "sales")
+    page.set_input_files("input[type=file]", "tests/imports/1c-ut-sales.csv")
+    page.click("main button[type=submit]")
+    assert page.locator("#column-6").input_value() == "product_name"  # «Номенклатура»
+    assert page.locator("form[action$='/confirm/']").count() == 0  # no client code yet
+    # These clients' ERP code is their ИНН: HTMX checks the first rows again at once.
+    page.select_option("#column-4", "client")
+    page.wait_for_selector("text=The first rows are correct as mapped.")
+    page.fill("#preset-name", "1C:УТ sales")
+    page.click("#preset-name ~ button")
+    page.wait_for_selector("text=Mapping “1C:УТ sales” saved")
+    assert MappingPreset.objects.get().fields[4] == "client"
+    page.click("form[action$='/confirm/'] button")
+    page.wait_for_selector("text=4 rows imported.")
+    assert SalesLine.objects.count() == 4
+    page.click(f"a[href='{own.get_absolute_url()}']")  # the result links to the clients
+    page.wait_for_url(f"**{own.get_absolute_url()}")

@@ -125,12 +125,12 @@ def test_a_key_repeated_within_the_file_names_both_rows(world):
 
 
 def test_missing_required_columns_are_refused_naming_them_and_the_found_headers(world):
-    content = csv_bytes([["Дата", "Клиент", "Сумма"], ["31.12.2024", "C1", "1"]])
+    content = csv_bytes([["Дата", "Код клиента", "Сумма"], ["31.12.2024", "C1", "1"]])
     job = upload(world.director, "sales", content)
     assert job.status == ImportStatus.UPLOADED  # shown in the preview, cannot be confirmed
     expected = (
-        "Required columns are missing: “product”, “quantity”. "
-        "Columns found: “Дата”, “Клиент”, “Сумма”."
+        "Required columns are missing: “SKU”, “quantity”. "
+        "Columns found: “Дата”, “Код клиента”, “Сумма”."
     )
     assert job.message == expected
     job = import_file(world.director, "sales", content)

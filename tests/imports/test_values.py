@@ -4,6 +4,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 from django.utils import translation
+from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -149,7 +150,7 @@ def test_web_addresses_get_a_scheme_and_must_look_like_one():
 
 @pytest.mark.parametrize(
     "header",
-    ["Код клиента", "код  клиента", "КОД_КЛИЕНТА", "client code", "Client-Code"],
+    ["Код клиента", "код  клиента", "КОД_КЛИЕНТА", "client code", "Client-Code", "CLIENT"],
 )
 def test_headers_match_whatever_the_case_spaces_and_punctuation(header):
     mapping = Mapping.build(KINDS["sales"].columns, [header])
@@ -190,15 +191,45 @@ def test_a_mapping_names_missing_and_found_columns():
     mapping = Mapping.build(KINDS["sales"].columns, ["Дата", "Клиент", "Сумма", "Комментарий"])
     assert mapping.fields == ["date", "client_name", "amount", None]
     assert mapping.problem(KINDS["sales"].columns) == (
-        "Required columns are missing: “product”, “quantity”. "
+        "Required columns are missing: “client code”, “SKU”, “quantity”. "
         "Columns found: “Дата”, “Клиент”, “Сумма”, “Комментарий”."
     )
 
 
-def test_two_headers_for_one_field_are_a_problem():
-    mapping = Mapping.build(KINDS["products"].columns, ["SKU", "Артикул", "Name"])
-    assert mapping.repeated == ["Артикул"]
-    assert "repeat" in mapping.problem(KINDS["products"].columns)
+def test_of_two_headers_for_one_field_the_exact_name_wins_and_the_other_is_ignored():
+    mapping = Mapping.build(KINDS["products"].columns, ["Код", "SKU", "Номенклатура", "Name"])
+    assert mapping.fields == [None, "sku", None, "name"]
+    assert mapping.problem(KINDS["products"].columns) == ""
+
+
+def test_a_1c_sales_header_maps_without_a_problem():
+    header = [
+        "Период", "Регистратор", "Партнер", "Контрагент", "ИНН контрагента", "Артикул",
+        "Номенклатура", "Количество", "Выручка", "Себестоимость", "Валовая прибыль",
+        "Рентабельность, %",
+    ]  # fmt: skip
+    mapping = Mapping.build(KINDS["sales"].columns, header)
+    assert mapping.fields == [
+        "date", "document_number", None, "client_name", "client_inn", "product",
+        "product_name", "quantity", "amount", "cost", None, None,
+    ]  # fmt: skip
+    assert mapping.repeated == []
+    assert mapping.missing == ["client"]  # no ERP code: the user maps one, or the ИНН matches
+
+
+@pytest.mark.parametrize("header", [["Дата", "Сумма", "ИНН"], ["Период", "Выручка", "инн"]])
+def test_header_variants_of_1c_exports_are_recognised(header):
+    mapping = Mapping.build(KINDS["sales"].columns, header)
+    assert mapping.fields == ["date", "amount", "client_inn"]
+
+
+def test_a_field_chosen_for_two_columns_is_a_problem_naming_both():
+    columns = KINDS["products"].columns
+    mapping = Mapping.chosen(columns, ["Артикул", "Номенклатура", "Код"], ["sku", "name", "sku"])
+    assert mapping.repeated == ["sku"]
+    assert mapping.problem(columns) == (
+        "Each field can be imported from one column only: “SKU” from “Артикул”, “Код”."
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -253,3 +284,16 @@ def test_yes_and_no_also_as_true_and_false_and_anything_else_is_an_error():
 )
 def test_strategic_flag_headers_in_either_language(header, field):
     assert Mapping.build(KINDS["clients"].columns, [header]).fields == [field]
+
+
+def test_the_mapping_problems_quote_in_russian_with_guillemets():
+    columns = KINDS["products"].columns
+    with override("ru"):
+        assert Mapping.build(columns, ["Цена"]).problem(columns) == (
+            "Нет обязательных столбцов: «Артикул», «название». Найдены столбцы: «Цена»."
+        )
+        repeated = Mapping.chosen(columns, ["Артикул", "Код", "Товар"], ["sku", "sku", "name"])
+        assert repeated.problem(columns) == (
+            "Каждое поле импортируется только из одного столбца: «Артикул» — из столбцов "
+            "«Артикул», «Код»."
+        )

@@ -30,7 +30,8 @@ def test_upload_preview_confirm_and_result(world, login):
     preview = page(web.get(response.url))
     assert "Awaiting confirmation" in preview
     assert "first order" in preview  # the first rows
-    assert "not imported" in preview  # "Comment" is flagged as ignored
+    assert '<select class="form-select form-select-sm" id="column-5" name="column-5">\n' in preview
+    assert "— do not import —" in preview  # "Comment" is ignored: no field is selected for it
     assert reverse("imports:confirm", args=[job.pk]) in preview
     assert SalesLine.objects.count() == 0  # nothing before confirmation
 

@@ -150,6 +150,10 @@ class Kind(ABC):
     @abstractmethod
     def plan(self, rows: pl.DataFrame, ctx: Context) -> tuple[object, pl.DataFrame]: ...
 
+    def touched(self, plan) -> dict[str, list[int]]:
+        """Ids of the stored objects the plan touches that history records do not name."""
+        return {}
+
     def changes(self, plan, ctx: Context) -> tuple["Changes", dict]:
         """What ``write`` writes, and the ids of stored objects by key (for links)."""
         raise NotImplementedError

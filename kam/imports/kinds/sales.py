@@ -34,23 +34,32 @@ class Sales(Kind):
         Column(
             "date",
             gettext_lazy("date"),
-            ("date", "дата", "document date", "дата документа", "дата продажи"),
+            ("date", "дата", "период", "period", "document date", "дата документа", "дата продажи"),
             values.date(),
             DATE_HINT,
             dt.date(2024, 12, 31),
             required=True,
         ),
         *counterparties.columns(
-            ("client code", "код клиента", "client", "customer", "customer code")
+            ("client code", "код клиента", "customer code", "код контрагента")
         ),
         Column(
             "product",
-            gettext_lazy("product"),
-            ("product", "sku", "артикул", "код товара", "номенклатура", "product code", "товар"),
+            gettext_lazy("SKU"),
+            ("product", "sku", "артикул", "код товара", "product code", "код номенклатуры"),
             values.text(64),
             gettext_lazy("The product's SKU."),
             "P-1001",
             required=True,
+        ),
+        # A product is found by its SKU; its name in the file is recognised, not a second SKU.
+        Column(
+            "product_name",
+            gettext_lazy("product name"),
+            ("номенклатура", "товар", "наименование", "product name", "item"),
+            values.text(300),
+            TEXT_HINT,
+            "Цемент М500, 50 кг",
         ),
         Column(
             "quantity",
@@ -64,7 +73,7 @@ class Sales(Kind):
         Column(
             "amount",
             gettext_lazy("amount"),
-            ("amount", "sum", "сумма", "сумма продажи", "revenue"),
+            ("amount", "sum", "сумма", "сумма продажи", "выручка", "revenue", "сумма с ндс"),
             values.decimal(16, 2),
             NUMBER_HINT,
             Decimal("18000.00"),
@@ -81,7 +90,15 @@ class Sales(Kind):
         Column(
             "document_number",
             gettext_lazy("document"),
-            ("document", "документ", "номер документа", "document number", "doc", "накладная"),
+            (
+                "document",
+                "документ",
+                "номер документа",
+                "document number",
+                "doc",
+                "накладная",
+                "регистратор",
+            ),
             values.text(64),
             TEXT_HINT,
             "РН-000123",
@@ -107,6 +124,9 @@ class Sales(Kind):
             shown=["document_number", counterparties.SHOWN, "product", "date"],
         )
         return rows, pl.concat([unknown_clients, unknown_products, twins])
+
+    def touched(self, rows: pl.DataFrame) -> dict[str, list[int]]:
+        return {"clients": rows["client_id"].unique().sort().to_list()}
 
     def write(self, rows: pl.DataFrame, ctx: Context) -> Counts:
         """In short transactions invisible until the last one (kam.imports.staging)."""
