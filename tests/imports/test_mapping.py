@@ -34,11 +34,12 @@ def one_c_file() -> bytes:
 
 @pytest.fixture
 def one_c_world(world):
-    """The sample's products, and its counterparties as clients whose ERP code is their ИНН."""
+    """The sample's products and counterparties; the clients are found by their ИНН (the file
+    has no client code)."""
     for sku in ("ARM-12", "ANK-10", "CEM-500"):
         make_product(sku=sku)
-    make_client(world.kam, name="ООО «Пример-Строй»", erp_code="7742186531")
-    make_client(world.kam, name="ИП Иванов Иван Иванович", erp_code="502918473696")
+    make_client(world.kam, name="ООО «Пример-Строй»", erp_code="C-1", inn="7742186531")
+    make_client(world.kam, name="ИП Иванов Иван Иванович", erp_code="C-2", inn="502918473696")
     return world
 
 
@@ -63,12 +64,12 @@ def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(
     job = post_upload(web, one_c_file())
     assert job.status == ImportStatus.UPLOADED
     assert job.mapping["fields"] == GUESSED  # «Номенклатура» is the name, not a second SKU
-    assert job.message.startswith("Required columns are missing: “client code”.")
+    assert job.message == ""  # the client is found by «ИНН контрагента»: nothing is missing
     html = web.get(job.get_absolute_url()).content.decode()
-    assert reverse("imports:confirm", args=[job.pk]) not in html
+    assert reverse("imports:confirm", args=[job.pk]) in html
 
-    # The ERP code of these clients is their ИНН: the user takes that column for it.
-    fields = [*GUESSED[:4], "client", *GUESSED[5:]]
+    # The user matches by ИНН only (a name spelt differently in the ERP must not match another).
+    fields = [*GUESSED[:3], None, *GUESSED[4:]]
     response = web.post(
         reverse("imports:remap", args=[job.pk]), choose(fields), headers={"HX-Request": "true"}
     )
@@ -91,7 +92,7 @@ def test_a_1c_export_imports_with_a_saved_mapping_and_again_without_touching_it(
     assert (job.created_count, SalesLine.objects.count()) == (4, 4)
     line = SalesLine.objects.get(product__sku="ARM-12")
     assert (line.client.erp_code, str(line.quantity), str(line.amount)) == (
-        "7742186531",
+        "C-1",
         "2.500",
         "187500.00",
     )
@@ -115,8 +116,8 @@ def test_a_changed_mapping_checks_the_first_rows_again_naming_row_column_and_rea
 ):
     web = login(one_c_world.director)
     job = post_upload(web, one_c_file())
-    # «Партнер» (a group name) taken for the client code: no such client.
-    fields = [*GUESSED[:2], "client", *GUESSED[3:]]
+    # «Партнер» (a group name) taken for the client code, the ИНН and name not imported.
+    fields = [*GUESSED[:2], "client", None, None, *GUESSED[5:]]
     html = web.post(reverse("imports:remap", args=[job.pk]), choose(fields)).url
     job.refresh_from_db()
     assert html == job.get_absolute_url()  # without HTMX: back to the page
@@ -124,7 +125,7 @@ def test_a_changed_mapping_checks_the_first_rows_again_naming_row_column_and_rea
         "row": 2,
         "column": "Партнер",
         "value": "ГК «Пример»",
-        "reason": "No client with this code among the clients you can see.",
+        "reason": "No client with ERP code “ГК «Пример»” among the clients you can see.",
     }
     page = web.get(job.get_absolute_url()).content.decode()
     assert "Errors in the first rows" in page and "ГК «Пример»" in page
@@ -149,7 +150,7 @@ def test_one_field_chosen_for_two_columns_cannot_be_imported(one_c_world, login)
     [
         ("clients", [["Код", "Клиент"], ["X-1", "Икс"]], ["erp_code", "name"]),
         ("products", [["Артикул", "Товар"], ["A-1", "Гвозди"]], ["sku", "name"]),
-        ("contacts", [["Клиент", "ФИО"], ["C", "Иванов"]], ["client", "full_name"]),
+        ("contacts", [["Код клиента", "ФИО"], ["C", "Иванов"]], ["client", "full_name"]),
     ],
 )
 def test_every_kind_offers_its_fields_in_the_preview(world, login, kind, rows, fields):
