@@ -6,7 +6,7 @@ from kam.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("favicon.ico", core_views.favicon),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("kam.core.urls")),
     path("clients/", include("kam.clients.urls")),
     path("products/", include("kam.sales.urls")),

@@ -70,6 +70,7 @@ def unlocked(w, kwargs):
 
 ROUTES = [
     Route("home", ok_status=(302,), allowed=PUBLIC),
+    Route("favicon", ok_status=(301,), allowed=PUBLIC),
     Route("login", ok_status=(200, 302), allowed=PUBLIC),
     Route("logout", method="post", ok_status=(302,), allowed=PUBLIC, done=logged_out),
     Route(

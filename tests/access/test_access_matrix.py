@@ -135,6 +135,7 @@ def test_the_public_routes_are_exactly_these():
     public = {str(r) for r in ROUTES if "anonymous" in r.allowed}
     assert public == {
         "GET home",
+        "GET favicon",  # a redirect to a static file
         "GET login",
         "POST logout",
         "POST set_language",
