@@ -36,6 +36,9 @@ class AnalysisConfig:
         ... and at least this many days.
     p_alive_at_risk, p_alive_lost
         The model's probability of being alive below which the flag is confirmed.
+    backtest_months
+        When nothing follows ``as_of``, hold out this many last months to backtest the models
+        on the company's own history (0: no backtest).
     """
 
     as_of: dt.date | None = None
@@ -53,6 +56,7 @@ class AnalysisConfig:
     lost_floor_days: int = 90
     p_alive_at_risk: float = 0.5
     p_alive_lost: float = 0.2
+    backtest_months: int = 6
     scoring_weights: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -38,7 +38,9 @@ from kam.analytics.bgnbd import (
     ModelFitError,
     _dot,
     aggregate_rows,
+    log_standard_errors,
     maximise_in_log_space,
+    params_at_bound,
 )
 from kam.analytics.frames import require_columns
 
@@ -61,6 +63,10 @@ class GammaGammaFit:
         Number of repeat buyers the model was fitted on.
     converged
         Whether the optimiser reached a stationary point.
+    log_se
+        Standard errors of ``ln p, ln q, ln gamma`` (see :func:`kam.analytics.bgnbd.log_standard_errors`).
+    at_bound
+        Names of the parameters the optimiser left at (or next to) its bounds.
     """
 
     p: float
@@ -69,6 +75,8 @@ class GammaGammaFit:
     log_likelihood: float
     n_clients: int
     converged: bool
+    log_se: tuple[float, ...] = ()
+    at_bound: tuple[str, ...] = ()
 
     @property
     def population_mean_spend(self) -> float:
@@ -262,6 +270,8 @@ def fit(
         log_likelihood=log_likelihood((p, q, gamma), x, m),
         n_clients=n,
         converged=ok,
+        log_se=log_standard_errors(loglik, res.x, n),
+        at_bound=params_at_bound(res.x, ("p", "q", "gamma")),
     )
 
 
