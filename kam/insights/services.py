@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import FloatField
 from django.db.models.functions import Cast
@@ -139,7 +140,7 @@ def _analyse_and_store(
     started = time.perf_counter()
     sales, as_of = engine_input(sales)
     costs_complete = s.COST in sales.columns  # the run records it
-    config = AnalysisConfig(as_of=as_of)
+    config = AnalysisConfig(as_of=as_of, backtest_months=settings.KAM_BACKTEST_MONTHS)
     say("read client attributes")
     attributes = read_attributes(as_of.year)
     timings["read"] += time.perf_counter() - started  # the sales lines and the attributes
@@ -158,7 +159,7 @@ def _analyse_and_store(
     with transaction.atomic():
         ClientAnalytics.objects.all().delete()
         insert_instances(ClientAnalytics, rows)
-        _store(run, result)
+        _store(run, result, config.backtest_months)
         run.models_json["costs_complete"] = costs_complete
         timings["write"] = time.perf_counter() - started
         _finish(run, RunStatus.SUCCEEDED, timings)
@@ -172,15 +173,20 @@ def _finish(run: AnalyticsRun, status: str, timings: dict[str, float]) -> Analyt
     return run
 
 
-def _store(run: AnalyticsRun, result: AnalysisResult) -> None:
+def _store(run: AnalyticsRun, result: AnalysisResult, backtest_months: int) -> None:
     """The company-wide figures: no client names and no client ids are kept on the run."""
     run.as_of = result.config.as_of
     run.window_start, run.window_end = result.window
     run.clients = result.clients.height
     run.models_json = {
-        "bgnbd": _fit_dict(result.bgnbd, ("r", "alpha", "a", "b", "log_likelihood")),
-        "gamma_gamma": _fit_dict(result.gamma_gamma, ("p", "q", "gamma", "log_likelihood")),
+        "bgnbd": _fit_dict(
+            result.bgnbd, ("r", "alpha", "a", "b", "log_likelihood", "n_clients", "repeat_buyers")
+        ),
+        "gamma_gamma": _fit_dict(
+            result.gamma_gamma, ("p", "q", "gamma", "log_likelihood", "n_clients")
+        ),
         "model_error": result.model_error,
+        "quality": result.quality.as_dict(),
         "time_unit": result.config.time_unit,
         "horizon_periods": result.config.horizon_periods,
     }
@@ -192,9 +198,25 @@ def _store(run: AnalyticsRun, result: AnalysisResult) -> None:
     ]
     run.pareto = pareto_points(result.pareto["client_share"], result.pareto["cum_value_share"])
     run.top20_share = _plain(result.top20_share)
-    run.backtest = (
-        {k: _plain(v) for k, v in result.backtest.summary.items()} if result.backtest else {}
-    )
+    run.backtest = _backtest_dict(result, backtest_months)
+
+
+def _backtest_dict(result: AnalysisResult, months: int) -> dict:
+    """The backtest summary, its holdout, rating and deciles (empty: no backtest)."""
+    checked = result.backtest
+    if checked is None:
+        return {}
+    return {
+        **{k: _plain(v) for k, v in checked.summary.items()},
+        "months": months,
+        "as_of": checked.as_of.isoformat() if checked.as_of else None,
+        "holdout_end": checked.holdout_end.isoformat() if checked.holdout_end else None,
+        "rating": checked.rating or {},
+        "deciles": [
+            {k: _plain(v) for k, v in row.items()}
+            for row in (checked.deciles.to_dicts() if checked.deciles is not None else [])
+        ],
+    }
 
 
 def pareto_points(client_share, value_share, limit: int = PARETO_POINTS) -> list[list[float]]:

@@ -7,7 +7,10 @@ Layout (every key always present; undefined numbers are ``null``)::
     window              {"start": "2024-01-01", "end": "2024-12-31"}
     models              {"bgnbd": {r, alpha, a, b, log_likelihood} | null,
                          "gamma_gamma": {p, q, gamma, log_likelihood} | null,
-                         "error": null | "why a model could not be fitted"}
+                         "error": null | "why a model could not be fitted",
+                         "quality": {"verdict": "ok" | "unstable" | "degenerate",
+                                     "bgnbd": {verdict, reasons, source, standard_errors},
+                                     "gamma_gamma": {…}}}
     backtest            {n_clients, purchases_predicted, …} | null (no holdout)
     pareto_top20_share  0.7931
     matrix              {"AX": {"clients": 3, "client_share": 0.05, "value_share": 0.41}, …}
@@ -97,13 +100,19 @@ def _models(result: AnalysisResult) -> dict[str, Any]:
             "log_likelihood": number(gg.log_likelihood, SHARE),
         },
         "error": result.model_error,
+        "quality": result.quality.as_dict(),
     }
 
 
 def _backtest(result: AnalysisResult) -> dict[str, Any] | None:
     if result.backtest is None:
         return None
-    out: dict[str, Any] = {}
+    bt = result.backtest
+    out: dict[str, Any] = {
+        "as_of": bt.as_of.isoformat() if bt.as_of else None,
+        "holdout_end": bt.holdout_end.isoformat() if bt.holdout_end else None,
+        "rating": bt.rating,
+    }
     for key, value in result.backtest.summary.items():
         money = key.startswith("amount_") and not key.endswith(("_ratio", "_correlation"))
         out[key] = number(value, MONEY if money else SHARE)

@@ -19,6 +19,7 @@ from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
 
+from . import fitwords
 from .figures import matrix_cells, rfm_grid, visible_pareto, visible_snapshots
 from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
 from .tasks import recompute_task
@@ -42,6 +43,7 @@ def overview(request):
         .order_by("-value", "client__name")[:AT_RISK_LIMIT]
     )
     at_risk_count = snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST]).count()
+    models = (run.models_json or {}) if run else {}
     chart = {
         "abc": list(ABC_CLASSES),
         "xyz": [x if x != "new" else _("new") for x in XYZ_CLASSES],
@@ -75,7 +77,11 @@ def overview(request):
             "at_risk_limit": AT_RISK_LIMIT,
             "is_director": user.is_director,
             "company": company,
-            "backtest": sorted((run.backtest or {}).items()) if run and company else [],
+            "models_headline": fitwords.headline(models) if run else None,
+            "model_words": [fitwords.purchase_model(models), fitwords.spend_model(models)]
+            if run and company
+            else [],
+            "backtest": fitwords.backtest(run.backtest or {}) if run and company else None,
         },
     )
 
@@ -127,12 +133,45 @@ def export(request):
     )
     rows = ([get(a) for _label, get in EXPORT_FIELDS] for a in snapshots.iterator(chunk_size=2000))
     stamp = timezone.localdate().isoformat()
+    more = []
+    run = AnalyticsRun.objects.filter(status=RunStatus.SUCCEEDED).first()
+    if run is not None and can_see_company_analytics(request.user):
+        more.append(
+            (_("Models"), [_("Model"), _("Parameter"), _("Value")], model_parameter_rows(run))
+        )
     return xlsx_response(
         f"analytics-{stamp}.xlsx",
         _("Analytics"),
         [str(label) for label, _get in EXPORT_FIELDS],
         rows,
+        more_sheets=more,
     )
+
+
+def model_parameter_rows(run: AnalyticsRun) -> list[list]:
+    """The raw fitted parameters, their standard errors (of the log), the verdicts and the
+    backtest figures, one per row: the page words them, the export keeps them."""
+    models = run.models_json or {}
+    checks = models.get("quality") or {}
+    rows: list[list] = []
+    for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        check = checks.get(key) or {}
+        rows.append([name, _("verdict"), check.get("verdict") or ""])
+        rows.append([name, _("reasons"), ", ".join(check.get("reasons") or [])])
+        rows.append([name, _("figures from"), check.get("source") or ""])
+        for param, value in (models.get(key) or {}).items():
+            rows.append([name, param, value])
+        for param, se in (check.get("standard_errors") or {}).items():
+            rows.append([name, f"SE ln {param}", se])
+    if models.get("model_error"):
+        rows.append(["", _("Problem"), models["model_error"]])
+    for key, value in (run.backtest or {}).items():
+        if key == "rating":
+            value = ", ".join(f"{k}: {v}" for k, v in (value or {}).items())
+        elif key == "deciles":
+            continue
+        rows.append([_("Backtest"), key, value])
+    return rows
 
 
 @login_required

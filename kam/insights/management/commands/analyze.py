@@ -112,6 +112,16 @@ class Command(BaseCommand):
                 "later transactions are used to backtest the model."
             ),
         )
+        parser.add_argument(
+            "--backtest-months",
+            dest="backtest_months",
+            type=int,
+            default=AnalysisConfig.backtest_months,
+            help=gettext_lazy(
+                "Without transactions after the as-of date, hold out this many last months to "
+                "backtest the models (0: no backtest; default 6)."
+            ),
+        )
         parser.add_argument("--by", choices=["revenue", "margin"], default="revenue")
         parser.add_argument(
             "--time-unit", dest="time_unit", choices=["week", "day"], default="week"
@@ -164,7 +174,12 @@ class Command(BaseCommand):
 
         frame = transactions.frame
         self._check(frame, as_of, options["by"])
-        config = AnalysisConfig(as_of=as_of, abc_by=options["by"], time_unit=options["time_unit"])
+        config = AnalysisConfig(
+            as_of=as_of,
+            abc_by=options["by"],
+            time_unit=options["time_unit"],
+            backtest_months=max(0, int(options.get("backtest_months") or 0)),
+        )
         try:
             result = analyze(
                 frame,
@@ -248,6 +263,29 @@ class Command(BaseCommand):
         )
         if result.model_error:
             self.stdout.write(_("Models not fitted: %(error)s") % {"error": result.model_error})
+        for check, name in (
+            (result.quality.bgnbd, "BG/NBD"),
+            (result.quality.gamma_gamma, "Gamma-Gamma"),
+        ):
+            self.stdout.write(
+                _("%(model)s: %(verdict)s%(reasons)s; figures from %(source)s.")
+                % {
+                    "model": name,
+                    "verdict": check.verdict,
+                    "reasons": f" ({', '.join(check.reasons)})" if check.reasons else "",
+                    "source": check.source,
+                }
+            )
+        if result.backtest is not None and result.backtest.rating:
+            self.stdout.write(
+                _("Backtest %(start)s – %(end)s: purchases %(purchases)s, amount %(amount)s.")
+                % {
+                    "start": result.backtest.as_of,
+                    "end": result.backtest.holdout_end,
+                    "purchases": result.backtest.rating.get("purchases") or "—",
+                    "amount": result.backtest.rating.get("amount") or "—",
+                }
+            )
         if out is not None:
             self.stdout.write(_("Workbook: %(file)s") % {"file": out})
         if json_path is not None:
