@@ -77,10 +77,11 @@ class BGNBDFit:
         Whether the optimiser reached a stationary point.
     iterations
         Optimiser iterations.
-    log_se
-        Standard errors of ``ln r, ln alpha, ln a, ln b`` from the observed information (see
-        :func:`log_standard_errors`); ``inf`` where the likelihood is flat. An SE of ``s`` means
-        the parameter is known within a factor of about ``exp(2 s)`` either way.
+    log_cov
+        Covariance of ``ln r, ln alpha, ln a, ln b`` from the observed information (see
+        :func:`log_covariance`); ``inf`` where the likelihood is flat. :attr:`log_se` are the
+        standard errors: an SE of ``s`` means the parameter is known within a factor of about
+        ``exp(2 s)`` either way.
     at_bound
         Names of the parameters the optimiser left at (or next to) its bounds.
     repeat_buyers
@@ -95,9 +96,13 @@ class BGNBDFit:
     n_clients: int
     converged: bool
     iterations: int
-    log_se: tuple[float, ...] = ()
+    log_cov: tuple[tuple[float, ...], ...] = ()
     at_bound: tuple[str, ...] = ()
     repeat_buyers: int = 0
+
+    @property
+    def log_se(self) -> tuple[float, ...]:
+        return standard_errors(self.log_cov)
 
     @property
     def params(self) -> tuple[float, float, float, float]:
@@ -443,7 +448,7 @@ def fit(
         n_clients=n,
         converged=ok,
         iterations=int(res.nit),
-        log_se=log_standard_errors(loglik, res.x, n),
+        log_cov=log_covariance(loglik, res.x, n),
         at_bound=params_at_bound(res.x, ("r", "alpha", "a", "b")),
         repeat_buyers=int((x > 0).sum()),
     )
@@ -500,11 +505,11 @@ def maximise_in_log_space(
     return best
 
 
-def log_standard_errors(
+def log_covariance(
     loglik: Callable[[FloatArray], tuple[float, FloatArray]], theta: FloatArray, n: int
-) -> tuple[float, ...]:
-    """Standard errors of the log-parameters at the optimum ``theta`` (asymptotic, from the
-    observed information).
+) -> tuple[tuple[float, ...], ...]:
+    """Asymptotic covariance of the log-parameters at the optimum ``theta``: the inverse of the
+    observed information.
 
     ``loglik`` is the *mean* log-likelihood over ``n`` customers and its gradient in the
     parameters (as given to :func:`maximise_in_log_space`). The Hessian of the total
@@ -512,9 +517,7 @@ def log_standard_errors(
     gradient (``2 k`` gradient calls for ``k`` parameters); the covariance is the inverse of its
     negative. Where the likelihood is flat or curved the wrong way along some direction (the
     negative Hessian is not positive definite, or not finite) the data do not determine the
-    parameters: every SE is then ``inf``. A weakly determined combination gives large SEs on
-    the parameters it involves — the usual sign of a ridge such as large ``a`` and ``b`` with a
-    fixed ratio in BG/NBD.
+    parameters: every entry is then ``inf``.
     """
     size = theta.size
 
@@ -529,15 +532,24 @@ def log_standard_errors(
         columns.append((gradient(theta + step) - gradient(theta - step)) / (2.0 * HESSIAN_STEP))
     hessian = np.column_stack(columns) * n
     information = -(hessian + hessian.T) / 2.0
+    flat = tuple((float("inf"),) * size for _ in range(size))
     if not np.all(np.isfinite(information)):
-        return (float("inf"),) * size
+        return flat
     try:
-        lower = np.linalg.cholesky(information)
+        np.linalg.cholesky(information)  # positive definite, or the data leave a direction open
     except np.linalg.LinAlgError:
-        return (float("inf"),) * size
-    inverse_lower = np.linalg.inv(lower)
-    variances = np.einsum("ij,ij->j", inverse_lower, inverse_lower)  # diag of (L L^T)^-1
-    return tuple(float(np.sqrt(v)) if np.isfinite(v) and v >= 0 else float("inf") for v in variances)
+        return flat
+    covariance = np.linalg.inv(information)
+    return tuple(tuple(float(v) for v in row) for row in covariance)
+
+
+def standard_errors(covariance: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    """Square roots of the diagonal (``inf`` where not finite or negative)."""
+    out = []
+    for i, row in enumerate(covariance):
+        v = row[i]
+        out.append(float(np.sqrt(v)) if np.isfinite(v) and v >= 0 else float("inf"))
+    return tuple(out)
 
 
 def params_at_bound(theta: FloatArray, names: Sequence[str]) -> tuple[str, ...]:

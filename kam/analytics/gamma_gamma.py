@@ -38,9 +38,10 @@ from kam.analytics.bgnbd import (
     ModelFitError,
     _dot,
     aggregate_rows,
-    log_standard_errors,
+    log_covariance,
     maximise_in_log_space,
     params_at_bound,
+    standard_errors,
 )
 from kam.analytics.frames import require_columns
 
@@ -63,8 +64,9 @@ class GammaGammaFit:
         Number of repeat buyers the model was fitted on.
     converged
         Whether the optimiser reached a stationary point.
-    log_se
-        Standard errors of ``ln p, ln q, ln gamma`` (see :func:`kam.analytics.bgnbd.log_standard_errors`).
+    log_cov
+        Covariance of ``ln p, ln q, ln gamma`` (see :func:`kam.analytics.bgnbd.log_covariance`);
+        :attr:`log_se` are the standard errors.
     at_bound
         Names of the parameters the optimiser left at (or next to) its bounds.
     """
@@ -75,8 +77,12 @@ class GammaGammaFit:
     log_likelihood: float
     n_clients: int
     converged: bool
-    log_se: tuple[float, ...] = ()
+    log_cov: tuple[tuple[float, ...], ...] = ()
     at_bound: tuple[str, ...] = ()
+
+    @property
+    def log_se(self) -> tuple[float, ...]:
+        return standard_errors(self.log_cov)
 
     @property
     def population_mean_spend(self) -> float:
@@ -270,7 +276,7 @@ def fit(
         log_likelihood=log_likelihood((p, q, gamma), x, m),
         n_clients=n,
         converged=ok,
-        log_se=log_standard_errors(loglik, res.x, n),
+        log_cov=log_covariance(loglik, res.x, n),
         at_bound=params_at_bound(res.x, ("p", "q", "gamma")),
     )
 

@@ -7,12 +7,14 @@ is known only within a factor of a hundred). Each model gets one of three verdic
 ``ok``
     The fit is usable.
 ``unstable``
-    Usable with caution: some parameter is loosely determined, few repeat buyers, or the
+    Usable with caution: a parameter is loosely determined on its own (a ridge of the
+    likelihood: ``a`` and ``b`` of BG/NBD large together while ``a / (a + b)`` is well
+    determined), what the model implies is only loosely determined, few repeat buyers, or the
     backtest missed by a wide margin. The model's numbers are kept.
 ``degenerate``
     The fit says nothing reliable: it did not converge, a parameter stopped at the optimiser's
-    bound, or a standard error is huge or infinite (a flat likelihood), or the model could not be
-    fitted at all. The numbers **fall back** to a simpler rule (see :mod:`kam.analytics.clv`):
+    bound, what the model implies (the mean purchase rate, the chance of dropping out, the mean
+    spend) has a huge or infinite standard error, or the model could not be fitted at all. The numbers **fall back** to a simpler rule (see :mod:`kam.analytics.clv`):
     purchases to the client's own purchase rate and silence (:data:`RULE`), spend to the client's
     own average purchase (:data:`OWN_AVERAGE`).
 
@@ -28,6 +30,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from typing import Literal
+
+import numpy as np
 
 from kam.analytics.bgnbd import BGNBDFit
 from kam.analytics.gamma_gamma import GammaGammaFit
@@ -47,6 +51,11 @@ OWN_AVERAGE = "own_average"  # spend: the client's own average purchase
 SE_UNSTABLE = 1.0
 #: ... and degenerate (known within a factor of ~50 or worse).
 SE_DEGENERATE = 2.0
+# Implied quantities, judged by their (delta-method) standard errors.
+PURCHASE_RATE = "purchase_rate"
+DROPOUT = "dropout"
+AVERAGE_SPEND = "average_spend"
+
 #: Fewer repeat buyers than this: the fit rests on too few histories to be trusted.
 MIN_REPEAT_BUYERS = 30
 
@@ -54,8 +63,9 @@ MIN_REPEAT_BUYERS = 30
 NOT_FITTED = "not_fitted"
 NOT_CONVERGED = "not_converged"
 AT_BOUND = "at_bound"
-HUGE_SE = "huge_se"
-LARGE_SE = "large_se"
+HUGE_SE = "huge_se"  # what the model implies is not determined by the data
+LARGE_SE = "large_se"  # ... only loosely
+LOOSE_PARAMETER = "loose_parameter"  # a parameter is not, though what the model implies is
 FEW_REPEAT_BUYERS = "few_repeat_buyers"
 BACKTEST_POOR = "backtest_poor"
 
@@ -126,33 +136,53 @@ class FitQuality:
         }
 
 
+def _derived_se(covariance: tuple[tuple[float, ...], ...], gradient: list[float]) -> float:
+    """Delta-method SE of a function of the log-parameters with the given gradient."""
+    cov = np.asarray(covariance, dtype=np.float64)
+    g = np.asarray(gradient, dtype=np.float64)
+    if cov.shape != (g.size, g.size) or not np.all(np.isfinite(g)):
+        return float("inf")
+    if not np.all(np.isfinite(cov)):
+        return float("inf")
+    variance = float(np.einsum("i,ij,j->", g, cov, g))
+    return math.sqrt(variance) if variance >= 0 else float("inf")
+
+
 def _check(
     names: tuple[str, ...],
-    converged: bool,
-    log_se: tuple[float, ...],
-    at_bound: tuple[str, ...],
+    fit: BGNBDFit | GammaGammaFit,
+    implied: dict[str, list[float]],
     fallback: str,
     extra: tuple[tuple[Verdict, str], ...] = (),
 ) -> ModelCheck:
+    """Judge a fit. What matters to a KAM are the quantities the parameters imply (``implied``:
+    name → gradient of its logarithm in the log-parameters): on a ridge of the likelihood the
+    parameters may be loose one by one while what they imply is well determined — then the fit
+    is only unstable. A parameter at the bound, no convergence, or an implied quantity the data
+    do not determine is degenerate."""
     found: list[tuple[Verdict, str]] = []
-    if not converged:
+    if not fit.converged:
         found.append((DEGENERATE, NOT_CONVERGED))
-    found += [(DEGENERATE, f"{AT_BOUND}:{name}") for name in at_bound]
-    errors = dict(zip(names, log_se, strict=False))
-    for name, se in errors.items():
-        if name in at_bound:  # the bound already says it; the SE there means nothing
-            continue
-        if not math.isfinite(se) or se > SE_DEGENERATE:
-            found.append((DEGENERATE, f"{HUGE_SE}:{name}"))
-        elif se > SE_UNSTABLE:
-            found.append((UNSTABLE, f"{LARGE_SE}:{name}"))
+    found += [(DEGENERATE, f"{AT_BOUND}:{name}") for name in fit.at_bound]
+    raw = dict(zip(names, fit.log_se, strict=False))
+    derived = {name: _derived_se(fit.log_cov, g) for name, g in implied.items()}
+    # At the bound the curvature says nothing; a fit made without it (by hand) is not judged on it.
+    if not fit.at_bound and fit.log_cov:
+        for name, se in derived.items():
+            if not math.isfinite(se) or se > SE_DEGENERATE:
+                found.append((DEGENERATE, f"{HUGE_SE}:{name}"))
+            elif se > SE_UNSTABLE:
+                found.append((UNSTABLE, f"{LARGE_SE}:{name}"))
+        for name, se in raw.items():
+            if not math.isfinite(se) or se > SE_DEGENERATE:
+                found.append((UNSTABLE, f"{LOOSE_PARAMETER}:{name}"))
     found += extra
     verdict = max((v for v, _ in found), key=_ORDER.__getitem__, default=OK)
     return ModelCheck(
         verdict=verdict,
         reasons=tuple(code for _, code in found),
         source=fallback if verdict == DEGENERATE else MODEL,
-        standard_errors=errors,
+        standard_errors=raw | derived,
     )
 
 
@@ -161,25 +191,34 @@ def _not_fitted(fallback: str) -> ModelCheck:
 
 
 def check_bgnbd(fit: BGNBDFit | None) -> ModelCheck:
-    """The verdict on a BG/NBD fit (``None``: it could not be fitted)."""
+    """The verdict on a BG/NBD fit (``None``: it could not be fitted).
+
+    Implied quantities: the mean purchase rate ``r / alpha`` and the mean chance of dropping out
+    after a purchase ``a / (a + b)``.
+    """
     if fit is None:
         return _not_fitted(RULE)
-    few = (
-        ((UNSTABLE, FEW_REPEAT_BUYERS),) if fit.repeat_buyers < MIN_REPEAT_BUYERS else ()
-    )  # fmt: skip
-    return _check(
-        ("r", "alpha", "a", "b"), bool(fit.converged), fit.log_se, fit.at_bound, RULE, few
-    )
+    few = ((UNSTABLE, FEW_REPEAT_BUYERS),) if fit.repeat_buyers < MIN_REPEAT_BUYERS else ()
+    share_b = fit.b / (fit.a + fit.b)
+    implied = {
+        PURCHASE_RATE: [1.0, -1.0, 0.0, 0.0],
+        DROPOUT: [0.0, 0.0, share_b, -share_b],
+    }
+    return _check(("r", "alpha", "a", "b"), fit, implied, RULE, few)
 
 
 def check_gamma_gamma(fit: GammaGammaFit | None) -> ModelCheck:
-    """The verdict on a Gamma-Gamma fit (``None``: it could not be fitted)."""
+    """The verdict on a Gamma-Gamma fit (``None``: it could not be fitted).
+
+    Implied quantity: the mean spend per purchase ``p gamma / (q - 1)`` (infinite for
+    ``q <= 1``, which the data then do not determine).
+    """
     if fit is None:
         return _not_fitted(OWN_AVERAGE)
     few = ((UNSTABLE, FEW_REPEAT_BUYERS),) if fit.n_clients < MIN_REPEAT_BUYERS else ()
-    return _check(
-        ("p", "q", "gamma"), bool(fit.converged), fit.log_se, fit.at_bound, OWN_AVERAGE, few
-    )
+    slope = -fit.q / (fit.q - 1.0) if fit.q > 1.0 else float("inf")
+    implied = {AVERAGE_SPEND: [1.0, slope, 1.0]}
+    return _check(("p", "q", "gamma"), fit, implied, OWN_AVERAGE, few)
 
 
 def rate(ratio: float | None, correlation: float | None) -> str | None:

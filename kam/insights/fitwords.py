@@ -23,8 +23,12 @@ REASONS = {
     q.NOT_FITTED: gettext_lazy("the data are not enough to fit it"),
     q.NOT_CONVERGED: gettext_lazy("the fit did not settle on a solution"),
     q.AT_BOUND: gettext_lazy("a parameter ran off to the limit of what can be fitted"),
-    q.HUGE_SE: gettext_lazy("the data do not pin its parameters down"),
-    q.LARGE_SE: gettext_lazy("its parameters are only loosely determined"),
+    q.HUGE_SE: gettext_lazy("the data do not determine what it says about clients"),
+    q.LARGE_SE: gettext_lazy("what it says about clients is only loosely determined"),
+    q.LOOSE_PARAMETER: gettext_lazy(
+        "some of its parameters are loosely determined one by one, although what they say "
+        "together is well determined"
+    ),
     q.FEW_REPEAT_BUYERS: gettext_lazy("too few clients have bought more than once"),
     q.BACKTEST_POOR: gettext_lazy("its forecasts missed the held-out months by a wide margin"),
 }
@@ -57,11 +61,12 @@ def _reasons(codes: list[str]) -> list[str]:
 
 
 def _percent(value: float, places: int = 1) -> str:
-    return number_format(value * 100, places)
+    return _number(value * 100, places)
 
 
 def _number(value: float, places: int = 0) -> str:
-    return number_format(value, places, force_grouping=True)
+    # number_format cuts a float's digits off; round first.
+    return number_format(round(value, places), places, force_grouping=True)
 
 
 def purchase_model(models: dict) -> ModelWords:
@@ -189,12 +194,16 @@ def backtest(data: dict) -> BacktestWords | None:
 
 def headline(models: dict) -> tuple[str, str]:
     """The status line's verdict: ``(level, words)`` with level ``ok``/``unstable``/``degenerate``."""
-    verdict = (models.get("quality") or {}).get("verdict")
-    if verdict is None:
-        verdict = q.OK if models.get("bgnbd") and models.get("gamma_gamma") else q.DEGENERATE
-    text = {
-        q.OK: _("fitted and reliable"),
-        q.UNSTABLE: _("fitted, but unstable"),
-        q.DEGENERATE: _("not usable: simpler estimates shown"),
-    }[verdict]
-    return verdict, text
+    checks = models.get("quality") or {}
+    verdicts = [
+        (checks.get(key) or {}).get("verdict") or (q.OK if models.get(key) else q.DEGENERATE)
+        for key in ("bgnbd", "gamma_gamma")
+    ]
+    degenerate = verdicts.count(q.DEGENERATE)
+    if degenerate == 2:
+        return q.DEGENERATE, _("not usable: simpler estimates shown")
+    if degenerate == 1:
+        return q.DEGENERATE, _("one model not usable: simpler estimates shown for it")
+    if q.UNSTABLE in verdicts:
+        return q.UNSTABLE, _("fitted, but unstable: use as a rough guide")
+    return q.OK, _("fitted and reliable")

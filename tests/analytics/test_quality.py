@@ -36,14 +36,42 @@ def test_almost_no_repeat_buyers_is_not_judged_ok():
     assert quality.FEW_REPEAT_BUYERS in check.reasons
 
 
-def test_a_flat_ridge_in_the_likelihood_gives_huge_standard_errors_and_a_degenerate_verdict():
-    # Nobody drops out: the data say a / (a + b) is about 0, not what a and b are.
-    rng = np.random.default_rng(11)
-    sim = bgnbd.simulate(300, 2.0, 4.0, 0.01, 400.0, T=rng.uniform(40, 104, 300), rng=rng)
-    fit = bgnbd.fit(sim.frequency, sim.recency, sim.T)
+def test_on_a_ridge_loose_parameters_make_the_fit_unstable_while_what_they_imply_holds():
+    # Hardly anyone drops out (the demo company's case, b = 349.8): the data say that
+    # a / (a + b) is small, not what a and b are one by one.
+    fit = _demo_like(seed=0)
+    assert fit.at_bound == ()
+    check = quality.check_bgnbd(fit)
+    assert check.verdict == quality.UNSTABLE and check.source == quality.MODEL
+    assert f"{quality.LOOSE_PARAMETER}:b" in check.reasons
+    assert check.standard_errors["b"] > quality.SE_DEGENERATE
+    assert check.standard_errors[quality.DROPOUT] < quality.SE_UNSTABLE
+
+
+def _demo_like(seed: int) -> bgnbd.BGNBDFit:
+    """150 clients drawn from the demo company's fit (r 2.43, alpha 4.06, a 0.576, b 349.8)."""
+    rng = np.random.default_rng(seed)
+    sim = bgnbd.simulate(150, 2.43, 4.06, 0.576, 349.8, T=rng.uniform(60, 150, 150), rng=rng)
+    return bgnbd.fit(sim.frequency, sim.recency, sim.T)
+
+
+def test_a_parameter_run_to_the_bound_is_degenerate_and_falls_back_to_the_rule():
+    fit = _demo_like(seed=4)
+    check = quality.check_bgnbd(fit)
+    assert fit.at_bound == ("b",)
+    assert check.verdict == quality.DEGENERATE and check.reasons == ("at_bound:b",)
+    assert check.source == quality.RULE
+
+
+def test_a_likelihood_flat_in_some_direction_is_degenerate_and_falls_back_to_the_rule():
+    flat = float("inf")
+    fit = bgnbd.BGNBDFit(
+        r=1.0, alpha=2.0, a=0.5, b=3.0, log_likelihood=-10.0, n_clients=500, converged=True,
+        iterations=5, log_cov=tuple((flat,) * 4 for _ in range(4)), repeat_buyers=400,
+    )  # fmt: skip
     check = quality.check_bgnbd(fit)
     assert check.verdict == quality.DEGENERATE and check.source == quality.RULE
-    assert any(code.split(":")[0] in {quality.HUGE_SE, quality.AT_BOUND} for code in check.reasons)
+    assert f"{quality.HUGE_SE}:{quality.PURCHASE_RATE}" in check.reasons
 
 
 def test_a_parameter_next_to_the_optimisers_bound_is_reported():
@@ -58,7 +86,7 @@ def test_gamma_gamma_with_p_at_the_bound_is_degenerate_and_spend_is_the_own_aver
     # The demo company's fit: p = e^12, the optimiser's bound.
     fit = gamma_gamma.GammaGammaFit(
         p=162754.79, q=2.75, gamma=2.59, log_likelihood=-1808.5, n_clients=200, converged=True,
-        log_se=(19.3, 0.11, 19.3), at_bound=("p",),
+        log_cov=((373.0, 0.0, 0.0), (0.0, 0.0121, 0.0), (0.0, 0.0, 373.0)), at_bound=("p",),
     )  # fmt: skip
     check = quality.check_gamma_gamma(fit)
     assert check.verdict == quality.DEGENERATE
