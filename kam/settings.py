@@ -122,8 +122,6 @@ def local_secret_key(path: Path) -> str:
 
 
 DEBUG = env_bool("KAM_DEBUG", False)
-# Months of sales the analytics recompute holds out to backtest its forecasts (0: none).
-KAM_BACKTEST_MONTHS = max(0, int(os.environ.get("KAM_BACKTEST_MONTHS", "6") or 6))
 ALLOWED_HOSTS = env_list("KAM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("KAM_CSRF_TRUSTED_ORIGINS")
 PRODUCTION = is_production(os.environ.get("KAM_ENV", "").strip().lower(), DEBUG, ALLOWED_HOSTS)

@@ -5,6 +5,7 @@ the API read these rows through the access rule (``ClientAnalytics.objects.visib
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -190,3 +191,29 @@ class AnalyticsRun(models.Model):
     @property
     def model_error(self) -> str:
         return (self.models_json or {}).get("model_error") or ""
+
+
+class AnalyticsSettings(models.Model):
+    """The director's settings of the analytics recompute: one row (see :meth:`current`)."""
+
+    backtest_months = models.PositiveSmallIntegerField(
+        _("months held out for the backtest"),
+        default=6,
+        validators=[MaxValueValidator(24)],
+        help_text=_(
+            "Each recompute fits the forecast models again without the last months of sales and "
+            "compares their forecasts with what clients then bought. 0 turns the backtest off."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("analytics settings")
+        verbose_name_plural = _("analytics settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "AnalyticsSettings":
+        """The stored settings, or the defaults before the director first saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
-from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import FloatField
 from django.db.models.functions import Cast
@@ -25,10 +25,12 @@ from kam.analytics.engine import AnalysisResult, analyze
 from kam.clients.models import Client
 from kam.core.bulk import insert_instances
 from kam.core.jobs import current_worker
+from kam.core.locking import Base
+from kam.core.services import locked_edit
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
-from .models import AnalyticsRun, ClientAnalytics, RunStatus
+from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,9 @@ def _analyse_and_store(
     started = time.perf_counter()
     sales, as_of = engine_input(sales)
     costs_complete = s.COST in sales.columns  # the run records it
-    config = AnalysisConfig(as_of=as_of, backtest_months=settings.KAM_BACKTEST_MONTHS)
+    config = AnalysisConfig(
+        as_of=as_of, backtest_months=AnalyticsSettings.current().backtest_months
+    )
     say("read client attributes")
     attributes = read_attributes(as_of.year)
     timings["read"] += time.perf_counter() - started  # the sales lines and the attributes
@@ -217,6 +221,22 @@ def _backtest_dict(result: AnalysisResult, months: int) -> dict:
             for row in (checked.deciles.to_dicts() if checked.deciles is not None else [])
         ],
     }
+
+
+def analytics_settings_update(
+    *, by, base: Base | None = None, backtest_months: int
+) -> AnalyticsSettings:
+    """Change the recompute's settings (directors only); they apply from the next recompute."""
+    if not by.is_director:
+        raise PermissionDenied
+    with transaction.atomic():
+        row, _created = AnalyticsSettings.objects.get_or_create(pk=1)
+        row, fields = locked_edit(row, base, {"backtest_months": backtest_months})
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
 
 
 def pareto_points(client_share, value_share, limit: int = PARETO_POINTS) -> list[list[float]]:

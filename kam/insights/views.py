@@ -12,16 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.analytics.abc_xyz import ABC_CLASSES, XYZ_CLASSES
 from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
+from kam.core.forms import form_status, report_saved, run_service
 
 from . import fitwords
 from .figures import matrix_cells, rfm_grid, visible_pareto, visible_snapshots
-from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
+from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, Risk, RunStatus
+from .forms import AnalyticsSettingsForm
+from .services import analytics_settings_update
 from .tasks import recompute_task
 
 AT_RISK_LIMIT = 50
@@ -82,6 +85,9 @@ def overview(request):
             if run and company
             else [],
             "backtest": fitwords.backtest(run.backtest or {}) if run and company else None,
+            "backtest_months": AnalyticsSettings.current().backtest_months
+            if user.is_director
+            else None,
         },
     )
 
@@ -94,6 +100,33 @@ def recompute_now(request):
     recompute_task.enqueue(request.user.pk)
     messages.success(request, _("Recompute started; the figures update when it finishes."))
     return redirect("insights:overview")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request):
+    """The director's settings of the recompute (the backtest's held-out months)."""
+    if not request.user.is_director:
+        raise PermissionDenied
+    form = AnalyticsSettingsForm(request.POST or None, instance=AnalyticsSettings.current())
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: analytics_settings_update(
+                by=request.user, base=form.base, **form.cleaned_data
+            ),
+        )
+        if saved:
+            report_saved(
+                request, form, _("Settings saved; they apply from the next recompute.")
+            )
+            return redirect(reverse("insights:overview") + "#models")
+    return render(
+        request,
+        "insights/settings.html",
+        {"form": form, "nav": "analytics", "title": _("Analytics settings")},
+        status=form_status(form),
+    )
 
 
 EXPORT_FIELDS = (

@@ -453,3 +453,24 @@ def test_the_engine_frame_keeps_string_ids(tmp_path):
     loaded = read_transactions(source)
     assert loaded.frame.schema["client_id"] == pl.String
     assert loaded.frame.row(0) == ("007", dt.date(2024, 1, 5), 1234.5)
+
+
+def test_the_fit_verdict_is_printed_and_the_json_keeps_the_raw_parameters(outputs):
+    models = outputs["data"]["models"]
+    assert set(models["bgnbd"]) >= {"r", "alpha", "a", "b"}
+    assert set(models["gamma_gamma"]) >= {"p", "q", "gamma"}
+    checks = models["quality"]
+    assert checks["verdict"] in {"ok", "unstable", "degenerate"}
+    assert f"BG/NBD: {checks['bgnbd']['verdict']}" in outputs["stdout"]
+    assert f"Gamma-Gamma: {checks['gamma_gamma']['verdict']}" in outputs["stdout"]
+    assert "figures from" in outputs["stdout"]
+
+
+def test_without_later_transactions_the_last_months_are_held_out(tmp_path, frame):
+    source = tmp_path / "sales.csv"
+    write_csv(frame, source)
+    stdout, _ = run(transactions=str(source), json_path=str(tmp_path / "s.json"), language="en")
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert data["backtest"]["holdout_end"] == data["as_of"]
+    assert data["backtest"]["rating"]["purchases"] in {"good", "fair", "poor"}
+    assert "Backtest" in stdout
