@@ -25,8 +25,8 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from kam.analytics import schema as s
 from kam.analytics import quality as q
+from kam.analytics import schema as s
 from kam.analytics.bgnbd import BGNBDFit
 from kam.analytics.clv import assess, forecast_purchases, forecast_spend
 from kam.analytics.config import AnalysisConfig
@@ -220,11 +220,11 @@ def backtest(
             )
         )
     rating = {
-        "purchases": q.rate(_float(summary["purchases_ratio"]), _float(summary["purchases_correlation"])),
-        "amount": q.rate(_float(summary.get("amount_ratio")), _float(summary.get("amount_correlation")))
-        if has_amount
-        else None,
+        key: q.rate(_float(summary.get(f"{key}_ratio")), _float(summary.get(f"{key}_correlation")))
+        for key in ("purchases", "amount")
     }
+    if not has_amount:
+        rating["amount"] = None
     return BacktestResult(
         clients=clients,
         summary=summary,

@@ -14,11 +14,13 @@ is known only within a factor of a hundred). Each model gets one of three verdic
 ``degenerate``
     The fit says nothing reliable: it did not converge, a parameter stopped at the optimiser's
     bound, what the model implies (the mean purchase rate, the chance of dropping out, the mean
-    spend) has a huge or infinite standard error, or the model could not be fitted at all. The numbers **fall back** to a simpler rule (see :mod:`kam.analytics.clv`):
-    purchases to the client's own purchase rate and silence (:data:`RULE`), spend to the client's
-    own average purchase (:data:`OWN_AVERAGE`).
+    spend) has a huge or infinite standard error, or the model could not be fitted at all. The
+    numbers **fall back** to a simpler rule (see :mod:`kam.analytics.clv`): purchases to the
+    client's own pace since its first purchase (:data:`RULE`), spend to the client's own average
+    purchase (:data:`OWN_AVERAGE`).
 
-Reasons are codes (``code`` or ``code:parameter``), worded by the application.
+Reasons are codes (``code`` or ``code:name`` of a parameter or an implied quantity), worded by
+the application.
 
 Standard errors come from the observed information (the Hessian of the log-likelihood at the
 optimum, :func:`kam.analytics.bgnbd.log_standard_errors`), on the log scale: an SE ``s`` of

@@ -42,42 +42,6 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     return response
 
 
-def _write_sheet(workbook, sheet: str, header: Sequence[str], rows: Iterable[Sequence]) -> None:
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True, "bg_color": "#E9ECEF", "border": 1})
-    money = workbook.add_format({"num_format": "#,##0.00"})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    widths = [len(str(h)) + 2 for h in header]
-    worksheet.write_row(0, 0, [str(h) for h in header], bold)
-    row_no = 0
-    for row_no, row in enumerate(rows, start=1):
-        for col, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, Decimal):
-                worksheet.write_number(row_no, col, float(value), money)
-            elif isinstance(value, bool):
-                worksheet.write_boolean(row_no, col, value)
-            elif isinstance(value, (int, float)):
-                worksheet.write_number(row_no, col, value)
-            elif isinstance(value, datetime):
-                worksheet.write_string(row_no, col, _plain(value))
-            elif isinstance(value, date):
-                worksheet.write_datetime(
-                    row_no, col, datetime(value.year, value.month, value.day), day
-                )
-            else:
-                text = str(value)
-                # write_string never evaluates; the apostrophe keeps the text visibly inert too.
-                worksheet.write_string(row_no, col, neutralise(text))
-                widths[col] = min(max(widths[col], len(text) + 2), 60)
-    for col, width in enumerate(widths):
-        worksheet.set_column(col, col, width)
-    worksheet.freeze_panes(1, 0)
-    if row_no:
-        worksheet.autofilter(0, 0, row_no, len(header) - 1)
-
-
 def xlsx_response(
     filename: str,
     sheet: str,

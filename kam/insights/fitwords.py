@@ -116,8 +116,10 @@ def spend_model(models: dict) -> ModelWords:
         )
     elif fit and fit.get("q") and fit["q"] > 1:
         words.meaning = [
-            _("A typical client's purchase is about %(amount)s; a client's own history weighs in "
-              "the more, the more often it has bought.")
+            _(
+                "A typical client's purchase is about %(amount)s; a client's own history weighs in "
+                "the more, the more often it has bought."
+            )
             % {"amount": _number(fit["p"] * fit["gamma"] / (fit["q"] - 1))}
         ]
     return words
@@ -193,7 +195,8 @@ def backtest(data: dict) -> BacktestWords | None:
 
 
 def headline(models: dict) -> tuple[str, str]:
-    """The status line's verdict: ``(level, words)`` with level ``ok``/``unstable``/``degenerate``."""
+    """The status line's verdict: ``(level, words)``, level ``ok``, ``unstable`` or
+    ``degenerate``."""
     checks = models.get("quality") or {}
     verdicts = [
         (checks.get(key) or {}).get("verdict") or (q.OK if models.get(key) else q.DEGENERATE)

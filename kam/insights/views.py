@@ -22,8 +22,8 @@ from kam.core.forms import form_status, report_saved, run_service
 
 from . import fitwords
 from .figures import matrix_cells, rfm_grid, visible_pareto, visible_snapshots
-from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, Risk, RunStatus
 from .forms import AnalyticsSettingsForm
+from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, Risk, RunStatus
 from .services import analytics_settings_update
 from .tasks import recompute_task
 
@@ -112,14 +112,10 @@ def settings_edit(request):
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,
-            lambda: analytics_settings_update(
-                by=request.user, base=form.base, **form.cleaned_data
-            ),
+            lambda: analytics_settings_update(by=request.user, base=form.base, **form.cleaned_data),
         )
         if saved:
-            report_saved(
-                request, form, _("Settings saved; they apply from the next recompute.")
-            )
+            report_saved(request, form, _("Settings saved; they apply from the next recompute."))
             return redirect(reverse("insights:overview") + "#models")
     return render(
         request,

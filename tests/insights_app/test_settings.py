@@ -1,8 +1,8 @@
 """The director sets how many months the recompute holds out for its backtest."""
 
+from kam.core.locking import base_for
 from kam.insights.models import AnalyticsRun, AnalyticsSettings
 from kam.insights.services import recompute
-from kam.core.locking import base_for
 
 
 def _post(client, months, base=None):
