@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.analytics import schema as s
+from kam.analytics.quality import OWN_AVERAGE, RULE
 from kam.analytics.rfm import SEGMENT_LABELS
 from kam.clients.models import MONEY, Client, ClientOwnedQuerySet
 
@@ -65,6 +66,10 @@ class ClientAnalytics(models.Model):
     expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
     expected_spend = models.DecimalField(_("expected spend"), null=True, blank=True, **MONEY)
     clv = models.DecimalField(_("lifetime value"), null=True, blank=True, **MONEY)
+    # Where P(alive), expected purchases and spend come from: "model", or the fallback of an
+    # unusable fit ("rule": the client's own pace; "own_average": its own average purchase).
+    purchases_source = models.CharField(_("purchases estimated by"), max_length=12, blank=True)
+    spend_source = models.CharField(_("spend estimated by"), max_length=12, blank=True)
     risk = models.CharField(_("risk"), max_length=8, blank=True, choices=Risk.choices)
     rhythm_flag = models.CharField(
         _("rhythm flag"),
@@ -105,10 +110,19 @@ class ClientAnalytics(models.Model):
                 s.SILENCE_DAYS: self.silence_days,
                 s.TYPICAL_GAP_DAYS: self.typical_gap_days,
                 s.RISK: self.risk or None,
-                s.P_ALIVE: self.p_alive,
+                s.P_ALIVE: None if self.purchases_by_rule else self.p_alive,
                 s.RHYTHM_FLAG: self.rhythm_flag or None,
             }
         )
+
+    @property
+    def purchases_by_rule(self) -> bool:
+        """P(alive) and expected purchases come from the client's own pace, not the model."""
+        return self.purchases_source == RULE
+
+    @property
+    def spend_by_own_average(self) -> bool:
+        return self.spend_source == OWN_AVERAGE
 
     @property
     def cell_reading(self) -> str:

@@ -285,6 +285,8 @@ def _snapshots(result: AnalysisResult, computed_at):
         s.SUGGESTED_TYPE,
     ]  # fmt: skip
     present = [c for c in wanted if c in frame.columns]
+    purchases_source = result.quality.bgnbd.source
+    spend_source = result.quality.gamma_gamma.source
     for row in frame.select(present).iter_rows(named=True):
         get = row.get
         yield ClientAnalytics(
@@ -306,6 +308,8 @@ def _snapshots(result: AnalysisResult, computed_at):
             expected_purchases=_finite(get(s.EXPECTED_PURCHASES)),
             expected_spend=_money(get(s.EXPECTED_SPEND)),
             clv=_money(get(s.CLV)),
+            purchases_source=purchases_source,
+            spend_source=spend_source,
             risk=get(s.RISK) or "",
             rhythm_flag=get(s.RHYTHM_FLAG) or "",
             reason=get(s.REASON) or "",

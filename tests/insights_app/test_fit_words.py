@@ -91,3 +91,23 @@ def test_a_kam_gets_no_models_sheet(company, login):
     response = login(company.world.kam).get("/analytics/export/")
     with_sheets = pl.read_excel(io.BytesIO(response.content), sheet_id=0)
     assert list(with_sheets) == ["Analytics"]
+
+
+def test_the_client_card_says_when_its_figures_come_from_the_fallbacks(world, login):
+    from .conftest import snapshot
+
+    snapshot(
+        world.own,
+        p_alive=0.4,
+        silence_days=90,
+        typical_gap_days=10.0,
+        risk="lost",
+        rhythm_flag="lost",
+        purchases_source=q.RULE,
+        spend_source=q.OWN_AVERAGE,
+    )
+    html = login(world.kam).get(f"/analytics/clients/{world.own.pk}/").content.decode()
+    assert "estimated from the client's own pace" in html
+    assert "uses the client's own average purchase" in html
+    # The rule's P(alive) does not stand in the reason as if the model had said it.
+    assert "No purchase for 90 days" in html and "probability alive 40 %" not in html
