@@ -118,7 +118,8 @@ def analyze(
     done("abc_xyz")
 
     step("summary")
-    per_client = summary.calibration_summary(calibration, config)
+    days = summary.purchase_days(calibration)  # computed once: the backtest reuses them
+    per_client = summary.summary_from_purchase_days(days, config.as_of, config.days_per_unit)
     done("summary")
 
     step("models")
@@ -142,7 +143,7 @@ def analyze(
     done("scoring")
 
     step("backtest")
-    checked = _backtest(calibration, holdout, per_client, fit_bg, fit_gg, verdicts, config)
+    checked = _backtest(calibration, days, holdout, per_client, fit_bg, fit_gg, verdicts, config)
     if checked is not None and checked.rating:
         verdicts = quality.FitQuality(
             bgnbd=quality.with_backtest(verdicts.bgnbd, checked.rating.get("purchases")),
@@ -171,6 +172,7 @@ def analyze(
 
 def _backtest(
     calibration: pl.DataFrame,
+    days: pl.DataFrame,
     holdout: pl.DataFrame,
     per_client: pl.DataFrame,
     fit_bg: bgnbd.BGNBDFit | None,
@@ -192,11 +194,11 @@ def _backtest(
     if config.backtest_months < 1:
         return None
     start = holdout_start(as_of, config.backtest_months)
-    earlier, later = split(calibration, start)
-    if not earlier.height or not later.height:
+    later = calibration.filter(pl.col(s.DATE) > start)
+    earlier_days = days.filter(pl.col(s.DATE) <= start)
+    if not earlier_days.height or not later.height:
         return None
-    days = summary.purchase_days(earlier)
-    history = summary.summary_from_purchase_days(days, start, config.days_per_unit)
+    history = summary.summary_from_purchase_days(earlier_days, start, config.days_per_unit)
     if not history.height:
         return None
     bg, gg, _error = _fit_models(history)
