@@ -62,7 +62,7 @@ def build(result: AnalysisResult) -> dict[str, Any]:
         "as_of": config.as_of.isoformat(),
         "time_unit": config.time_unit,
         "window": {"start": result.window[0].isoformat(), "end": result.window[1].isoformat()},
-        "models": _models(result),
+        "models": models(result),
         "backtest": _backtest(result),
         "pareto_top20_share": number(result.top20_share, SHARE),
         "matrix": {
@@ -79,7 +79,8 @@ def build(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
-def _models(result: AnalysisResult) -> dict[str, Any]:
+def models(result: AnalysisResult) -> dict[str, Any]:
+    """The fitted parameters, the model error and the verdicts (``quality``)."""
     bg, gg = result.bgnbd, result.gamma_gamma
     return {
         "bgnbd": None
@@ -101,6 +102,7 @@ def _models(result: AnalysisResult) -> dict[str, Any]:
         },
         "error": result.model_error,
         "quality": result.quality.as_dict(),
+        "time_unit": result.config.time_unit,
     }
 
 
