@@ -19,7 +19,7 @@ from kam import cli
 from kam.analytics.abc_xyz import CELL_READINGS
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
-from kam.insights import labels, report
+from kam.insights import fitwords, labels, report
 
 from .synthetic import FORMULA, LEADING_ZERO, NEWCOMER, STOPPED, history, write_csv
 
@@ -461,8 +461,8 @@ def test_the_fit_verdict_is_printed_and_the_json_keeps_the_raw_parameters(output
     assert set(models["gamma_gamma"]) >= {"p", "q", "gamma"}
     checks = models["quality"]
     assert checks["verdict"] in {"ok", "unstable", "degenerate"}
-    assert f"BG/NBD: {checks['bgnbd']['verdict']}" in outputs["stdout"]
-    assert f"Gamma-Gamma: {checks['gamma_gamma']['verdict']}" in outputs["stdout"]
+    for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        assert f"{name}: {fitwords.VERDICTS[checks[key]['verdict']]}" in outputs["stdout"]
     assert "figures from" in outputs["stdout"]
 
 

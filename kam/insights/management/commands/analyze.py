@@ -15,7 +15,7 @@ from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
 from kam.analytics.frames import AnalyticsInputError
-from kam.insights import reading, report, summary
+from kam.insights import fitwords, reading, report, summary
 
 #: The engine's steps (see kam.analytics.engine.analyze) as the user reads them.
 ENGINE_STEPS = {
@@ -271,7 +271,7 @@ class Command(BaseCommand):
                 _("%(model)s: %(verdict)s%(reasons)s; figures from %(source)s.")
                 % {
                     "model": name,
-                    "verdict": check.verdict,
+                    "verdict": fitwords.VERDICTS[check.verdict],
                     "reasons": f" ({', '.join(check.reasons)})" if check.reasons else "",
                     "source": check.source,
                 }
