@@ -8,10 +8,16 @@ holdout period) before trusting the model on one's own data.
 
 Only clients known at the as-of date are compared; clients whose first purchase falls in the
 holdout are counted in the summary (``new_clients_in_holdout``) but have no prediction.
+
+When nothing follows the as-of date (the application's case: as-of is the last sale), the engine
+holds out the last ``backtest_months`` months itself (:func:`holdout_start`): the models are fitted
+again on the history before them and their forecasts — with the same fallbacks the real run would
+use — compared with what the clients then bought.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -19,12 +25,16 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from kam.analytics import quality as q
 from kam.analytics import schema as s
 from kam.analytics.bgnbd import BGNBDFit
-from kam.analytics.clv import expected_spend
+from kam.analytics.clv import assess, forecast_purchases, forecast_spend
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.frames import require_columns
 from kam.analytics.gamma_gamma import GammaGammaFit
+
+#: Groups of clients by predicted purchases in :attr:`BacktestResult.deciles`.
+DECILES = 10
 
 Metric = float | int | None
 
@@ -44,10 +54,22 @@ class BacktestResult:
         (predicted / actual total), ``*_correlation`` (Pearson, per client), ``*_mae`` and
         ``*_rmse`` (per client). Undefined figures (ratio with no actual purchases, correlation of
         a constant) are ``None``.
+    deciles
+        DECILE (1 = the tenth with the most predicted purchases), ``clients``, the predicted and
+        actual purchases and (when predicted) amounts summed over the group.
+    as_of, holdout_end
+        The holdout is ``(as_of, holdout_end]`` when known.
+    rating
+        :func:`kam.analytics.quality.rate` of purchases and of amounts (``good``/``fair``/
+        ``poor``, ``None`` when there was nothing to rate).
     """
 
     clients: pl.DataFrame
     summary: dict[str, Metric]
+    deciles: pl.DataFrame | None = None
+    as_of: dt.date | None = None
+    holdout_end: dt.date | None = None
+    rating: dict[str, str | None] | None = None
 
 
 def holdout_periods(as_of: dt.date, holdout_end: dt.date, config: AnalysisConfig) -> float:
@@ -58,27 +80,40 @@ def holdout_periods(as_of: dt.date, holdout_end: dt.date, config: AnalysisConfig
     return days / config.days_per_unit
 
 
+def holdout_start(as_of: dt.date, months: int) -> dt.date:
+    """The as-of date of a backtest holding out the last ``months`` months up to ``as_of``.
+
+    The same day ``months`` months earlier, clipped to the month's length; a month-end as-of gives
+    a month-end start (30.11 → 31.05 for six months), so the holdout is whole calendar months.
+    """
+    if months < 1:
+        raise ValueError("the holdout must be at least one month")
+    index = as_of.year * 12 + as_of.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    month_end = as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]
+    return dt.date(year, month, last if month_end else min(as_of.day, last))
+
+
 def predict_holdout(
     summary: pl.DataFrame,
-    bgnbd_fit: BGNBDFit,
+    bgnbd_fit: BGNBDFit | None,
     gg_fit: GammaGammaFit | None,
     periods: float,
+    quality: q.FitQuality | None = None,
 ) -> pl.DataFrame:
-    """Predicted purchases (eq. 10 of the BG/NBD paper) and spend over a holdout of ``periods``.
+    """Predicted purchases (eq. 10 of the BG/NBD paper) and spend over a holdout of ``periods``,
+    or their fallbacks where ``quality`` (default: the verdicts of the fits) says so.
 
-    Returns CLIENT, EXPECTED_PURCHASES and (with a spend model) EXPECTED_SPEND.
+    Returns CLIENT, EXPECTED_PURCHASES and (when spend is forecast) EXPECTED_SPEND.
     """
-    require_columns(summary, (s.CLIENT, s.FREQUENCY, s.RECENCY, s.T), "calibration summary")
-    x = summary[s.FREQUENCY].cast(pl.Float64).to_numpy()
-    t_x = summary[s.RECENCY].cast(pl.Float64).to_numpy()
-    T = summary[s.T].cast(pl.Float64).to_numpy()
-    out = summary.select(s.CLIENT).with_columns(
-        pl.Series(s.EXPECTED_PURCHASES, bgnbd_fit.expected_purchases(periods, x, t_x, T))
-    )
-    if gg_fit is not None:
-        require_columns(summary, (s.MONETARY,), "calibration summary")
-        m = summary[s.MONETARY].cast(pl.Float64).fill_null(0.0).to_numpy()
-        out = out.with_columns(pl.Series(s.EXPECTED_SPEND, expected_spend(gg_fit, x, m)))
+    quality = assess(bgnbd_fit, gg_fit) if quality is None else quality
+    _p_alive, purchases = forecast_purchases(summary, bgnbd_fit, quality.bgnbd, periods)
+    out = summary.select(s.CLIENT).with_columns(pl.Series(s.EXPECTED_PURCHASES, purchases))
+    spend = forecast_spend(summary, gg_fit, quality.gamma_gamma)
+    if spend is not None:
+        out = out.with_columns(pl.Series(s.EXPECTED_SPEND, spend))
     return out
 
 
@@ -184,4 +219,42 @@ def backtest(
                 clients[s.ACTUAL_AMOUNT].to_numpy().astype(np.float64),
             )
         )
-    return BacktestResult(clients=clients, summary=summary)
+    rating = {
+        key: q.rate(_float(summary.get(f"{key}_ratio")), _float(summary.get(f"{key}_correlation")))
+        for key in ("purchases", "amount")
+    }
+    if not has_amount:
+        rating["amount"] = None
+    return BacktestResult(
+        clients=clients,
+        summary=summary,
+        deciles=deciles(clients),
+        as_of=as_of,
+        holdout_end=holdout_end,
+        rating=rating,
+    )
+
+
+def _float(value: Metric) -> float | None:
+    return None if value is None else float(value)
+
+
+def deciles(clients: pl.DataFrame) -> pl.DataFrame:
+    """Predicted against actual totals per tenth of the clients ranked by predicted purchases.
+
+    Ties are broken by order (``ordinal`` rank), so every group has ``n / 10`` clients within
+    one; with fewer than ten clients there are fewer groups.
+    """
+    n = clients.height
+    sums = [
+        pl.col(c).sum()
+        for c in (s.EXPECTED_PURCHASES, s.ACTUAL_PURCHASES, s.PREDICTED_AMOUNT, s.ACTUAL_AMOUNT)
+        if c in clients.columns
+    ]
+    rank = pl.col(s.EXPECTED_PURCHASES).rank("ordinal", descending=True).cast(pl.Int64) - 1
+    return (
+        clients.with_columns((rank * DECILES // max(n, 1) + 1).cast(pl.Int32).alias(s.DECILE))
+        .group_by(s.DECILE)
+        .agg(pl.len().cast(pl.Int64).alias("clients"), *sums)
+        .sort(s.DECILE)
+    )

@@ -46,6 +46,10 @@ LOG_BOUND = 12.0
 #: Gradient size (per customer, in log-parameter space) accepted as a stationary point when the
 #: optimiser stops on a line-search failure at the limit of floating-point precision.
 STATIONARY_GTOL = 1e-4
+#: A log-parameter closer than this to :data:`LOG_BOUND` counts as stopped at the bound.
+BOUND_MARGIN = 0.5
+#: Step of the central differences of the gradient that give the Hessian (log-parameter space).
+HESSIAN_STEP = 1e-4
 #: Half-width of the interpolation window around the removable singularity ``a = 1`` of eq. (10).
 A_ONE_WINDOW = 1e-3
 
@@ -73,6 +77,15 @@ class BGNBDFit:
         Whether the optimiser reached a stationary point.
     iterations
         Optimiser iterations.
+    log_cov
+        Covariance of ``ln r, ln alpha, ln a, ln b`` from the observed information (see
+        :func:`log_covariance`); ``inf`` where the likelihood is flat. :attr:`log_se` are the
+        standard errors: an SE of ``s`` means the parameter is known within a factor of about
+        ``exp(2 s)`` either way.
+    at_bound
+        Names of the parameters the optimiser left at (or next to) its bounds.
+    repeat_buyers
+        Clients with at least one repeat purchase among those fitted.
     """
 
     r: float
@@ -83,6 +96,13 @@ class BGNBDFit:
     n_clients: int
     converged: bool
     iterations: int
+    log_cov: tuple[tuple[float, ...], ...] = ()
+    at_bound: tuple[str, ...] = ()
+    repeat_buyers: int = 0
+
+    @property
+    def log_se(self) -> tuple[float, ...]:
+        return standard_errors(self.log_cov)
 
     @property
     def params(self) -> tuple[float, float, float, float]:
@@ -428,6 +448,9 @@ def fit(
         n_clients=n,
         converged=ok,
         iterations=int(res.nit),
+        log_cov=log_covariance(loglik, res.x, n),
+        at_bound=params_at_bound(res.x, ("r", "alpha", "a", "b")),
+        repeat_buyers=int((x > 0).sum()),
     )
 
 
@@ -480,6 +503,61 @@ def maximise_in_log_space(
             break
     assert best is not None  # starts is never empty
     return best
+
+
+def log_covariance(
+    loglik: Callable[[FloatArray], tuple[float, FloatArray]], theta: FloatArray, n: int
+) -> tuple[tuple[float, ...], ...]:
+    """Asymptotic covariance of the log-parameters at the optimum ``theta``: the inverse of the
+    observed information.
+
+    ``loglik`` is the *mean* log-likelihood over ``n`` customers and its gradient in the
+    parameters (as given to :func:`maximise_in_log_space`). The Hessian of the total
+    log-likelihood in log-parameter space is taken by central differences of the analytic
+    gradient (``2 k`` gradient calls for ``k`` parameters); the covariance is the inverse of its
+    negative. Where the likelihood is flat or curved the wrong way along some direction (the
+    negative Hessian is not positive definite, or not finite) the data do not determine the
+    parameters: every entry is then ``inf``.
+    """
+    size = theta.size
+
+    def gradient(point: FloatArray) -> FloatArray:
+        params = np.exp(point)
+        return np.asarray(loglik(params)[1], dtype=np.float64) * params
+
+    columns = []
+    for j in range(size):
+        step = np.zeros(size)
+        step[j] = HESSIAN_STEP
+        columns.append((gradient(theta + step) - gradient(theta - step)) / (2.0 * HESSIAN_STEP))
+    hessian = np.column_stack(columns) * n
+    information = -(hessian + hessian.T) / 2.0
+    flat = tuple((float("inf"),) * size for _ in range(size))
+    if not np.all(np.isfinite(information)):
+        return flat
+    try:
+        np.linalg.cholesky(information)  # positive definite, or the data leave a direction open
+    except np.linalg.LinAlgError:
+        return flat
+    covariance = np.linalg.inv(information)
+    return tuple(tuple(float(v) for v in row) for row in covariance)
+
+
+def standard_errors(covariance: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    """Square roots of the diagonal (``inf`` where not finite or negative)."""
+    out = []
+    for i, row in enumerate(covariance):
+        v = row[i]
+        out.append(float(np.sqrt(v)) if np.isfinite(v) and v >= 0 else float("inf"))
+    return tuple(out)
+
+
+def params_at_bound(theta: FloatArray, names: Sequence[str]) -> tuple[str, ...]:
+    """The names of the (rescaled) log-parameters that stopped within :data:`BOUND_MARGIN` of
+    :data:`LOG_BOUND`: the optimum lies beyond what the optimiser may reach, so the data push the
+    parameter towards 0 or infinity."""
+    near = np.abs(np.asarray(theta, dtype=np.float64)) >= LOG_BOUND - BOUND_MARGIN
+    return tuple(name for name, flag in zip(names, near, strict=True) if flag)
 
 
 def _stationary(theta: FloatArray, jac: FloatArray, bounds: list[tuple[float, float]]) -> bool:

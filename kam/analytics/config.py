@@ -39,6 +39,9 @@ class AnalysisConfig:
     scoring_weights, scoring_normalisation
         Per-criterion overrides of the scoring's default weights and normalisation methods
         (:mod:`kam.analytics.scoring`).
+    backtest_months
+        When nothing follows ``as_of``, hold out this many last months to backtest the models
+        on the company's own history (0: no backtest).
     """
 
     as_of: dt.date | None = None
@@ -56,6 +59,7 @@ class AnalysisConfig:
     lost_floor_days: int = 90
     p_alive_at_risk: float = 0.5
     p_alive_lost: float = 0.2
+    backtest_months: int = 6
     scoring_weights: dict[str, float] = field(default_factory=dict)
     scoring_normalisation: dict[str, str] = field(default_factory=dict)
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from . import abc_xyz, bgnbd, clv, gamma_gamma, pareto, rfm, rhythm, scoring, summary
+from . import abc_xyz, bgnbd, clv, gamma_gamma, pareto, quality, rfm, rhythm, scoring, summary
 from . import schema as s
-from .backtest import BacktestResult, backtest, holdout_periods, predict_holdout
+from .backtest import BacktestResult, backtest, holdout_periods, holdout_start, predict_holdout
 from .config import AnalysisConfig
 from .frames import validate_transactions
 from .windows import analysis_window, resolve_as_of, split
@@ -41,8 +41,13 @@ class AnalysisResult:
         The concentration curve; ``top20_share`` is the share of value of the top 20 %.
     bgnbd, gamma_gamma
         The fitted models, or ``None`` with the reason in ``model_error``.
+    quality
+        The verdict on each fit and where its figures come from (the model or its fallback;
+        :mod:`kam.analytics.quality`), the backtest's rating included.
     backtest
-        The holdout comparison when transactions extend past as-of, else ``None``.
+        The holdout comparison: over the transactions after as-of when there are any, else over
+        the last ``config.backtest_months`` months before as-of; ``None`` when neither is
+        possible.
     timings
         Seconds spent in each step.
     """
@@ -56,6 +61,7 @@ class AnalysisResult:
     bgnbd: bgnbd.BGNBDFit | None
     gamma_gamma: gamma_gamma.GammaGammaFit | None
     model_error: str | None
+    quality: quality.FitQuality
     backtest: BacktestResult | None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -112,14 +118,14 @@ def analyze(
     done("abc_xyz")
 
     step("summary")
-    per_client = summary.calibration_summary(calibration, config)
+    days = summary.purchase_days(calibration)  # computed once: the backtest reuses them
+    per_client = summary.summary_from_purchase_days(days, config.as_of, config.days_per_unit)
     done("summary")
 
     step("models")
     fit_bg, fit_gg, model_error = _fit_models(per_client)
-    predictions = (
-        clv.predict(per_client, fit_bg, fit_gg, config) if fit_bg is not None else per_client
-    )
+    verdicts = clv.assess(fit_bg, fit_gg)
+    predictions = clv.predict(per_client, fit_bg, fit_gg, config, quality=verdicts)
     done("models")
 
     step("rfm")
@@ -127,7 +133,8 @@ def analyze(
     done("rfm")
 
     step("rhythm")
-    alive = predictions.select(s.CLIENT, s.P_ALIVE) if fit_bg is not None else None
+    # A rule's P(alive) would only repeat the rhythm's own silence test: confirm with the model's.
+    alive = None if verdicts.bgnbd.fallback else predictions.select(s.CLIENT, s.P_ALIVE)
     risks = rhythm.rhythm(calibration, config, p_alive=alive)
     done("rhythm")
 
@@ -136,13 +143,12 @@ def analyze(
     done("scoring")
 
     step("backtest")
-    checked = None
-    if fit_bg is not None and holdout.height:
-        end = holdout[s.DATE].max()
-        assert isinstance(end, dt.date)
-        periods = holdout_periods(config.as_of, end, config)
-        predicted = predict_holdout(per_client, fit_bg, fit_gg, periods)
-        checked = backtest(predicted, holdout, as_of=config.as_of, holdout_end=end, periods=periods)
+    checked = _backtest(calibration, days, holdout, per_client, fit_bg, fit_gg, verdicts, config)
+    if checked is not None and checked.rating:
+        verdicts = quality.FitQuality(
+            bgnbd=quality.with_backtest(verdicts.bgnbd, checked.rating.get("purchases")),
+            gamma_gamma=quality.with_backtest(verdicts.gamma_gamma, checked.rating.get("amount")),
+        )
     done("backtest")
 
     step("combine")
@@ -158,9 +164,47 @@ def analyze(
         bgnbd=fit_bg,
         gamma_gamma=fit_gg,
         model_error=model_error,
+        quality=verdicts,
         backtest=checked,
         timings=timings,
     )
+
+
+def _backtest(
+    calibration: pl.DataFrame,
+    days: pl.DataFrame,
+    holdout: pl.DataFrame,
+    per_client: pl.DataFrame,
+    fit_bg: bgnbd.BGNBDFit | None,
+    fit_gg: gamma_gamma.GammaGammaFit | None,
+    verdicts: quality.FitQuality,
+    config: AnalysisConfig,
+) -> BacktestResult | None:
+    """The run's own fits against the transactions after as-of; without any, fits on the history
+    before the last ``backtest_months`` months against those months. Forecasts fall back as the
+    run's would, so the backtest judges the figures the pages show."""
+    as_of = config.as_of
+    assert as_of is not None
+    if holdout.height:
+        end = holdout[s.DATE].max()
+        assert isinstance(end, dt.date)
+        periods = holdout_periods(as_of, end, config)
+        predicted = predict_holdout(per_client, fit_bg, fit_gg, periods, verdicts)
+        return backtest(predicted, holdout, as_of=as_of, holdout_end=end, periods=periods)
+    if config.backtest_months < 1:
+        return None
+    start = holdout_start(as_of, config.backtest_months)
+    later = calibration.filter(pl.col(s.DATE) > start)
+    earlier_days = days.filter(pl.col(s.DATE) <= start)
+    if not earlier_days.height or not later.height:
+        return None
+    history = summary.summary_from_purchase_days(earlier_days, start, config.days_per_unit)
+    if not history.height:
+        return None
+    bg, gg, _error = _fit_models(history)
+    periods = holdout_periods(start, as_of, config)
+    predicted = predict_holdout(history, bg, gg, periods, clv.assess(bg, gg))
+    return backtest(predicted, later, as_of=start, holdout_end=as_of, periods=periods)
 
 
 def _fit_models(

@@ -38,7 +38,10 @@ from kam.analytics.bgnbd import (
     ModelFitError,
     _dot,
     aggregate_rows,
+    log_covariance,
     maximise_in_log_space,
+    params_at_bound,
+    standard_errors,
 )
 from kam.analytics.frames import require_columns
 
@@ -61,6 +64,11 @@ class GammaGammaFit:
         Number of repeat buyers the model was fitted on.
     converged
         Whether the optimiser reached a stationary point.
+    log_cov
+        Covariance of ``ln p, ln q, ln gamma`` (see :func:`kam.analytics.bgnbd.log_covariance`);
+        :attr:`log_se` are the standard errors.
+    at_bound
+        Names of the parameters the optimiser left at (or next to) its bounds.
     """
 
     p: float
@@ -69,6 +77,12 @@ class GammaGammaFit:
     log_likelihood: float
     n_clients: int
     converged: bool
+    log_cov: tuple[tuple[float, ...], ...] = ()
+    at_bound: tuple[str, ...] = ()
+
+    @property
+    def log_se(self) -> tuple[float, ...]:
+        return standard_errors(self.log_cov)
 
     @property
     def population_mean_spend(self) -> float:
@@ -262,6 +276,8 @@ def fit(
         log_likelihood=log_likelihood((p, q, gamma), x, m),
         n_clients=n,
         converged=ok,
+        log_cov=log_covariance(loglik, res.x, n),
+        at_bound=params_at_bound(res.x, ("p", "q", "gamma")),
     )
 
 

@@ -33,6 +33,7 @@ FREQUENCY = "frequency"  # repeat purchase days: purchase_days - 1
 RECENCY = "recency"  # last - first purchase, in the model's time unit
 T = "T"  # as-of - first purchase, in the model's time unit
 MONETARY = "monetary_value"  # mean amount per repeat purchase day (Gamma-Gamma input)
+AVERAGE_PURCHASE = "average_purchase"  # mean amount per purchase day, first one included
 
 R_SCORE = "r_score"
 F_SCORE = "f_score"
@@ -53,6 +54,7 @@ SCORE = "score"
 SUGGESTED_TYPE = "suggested_type"
 
 # --- backtest (holdout after the as-of date) ---
+DECILE = "decile"  # 1 = the tenth of clients with the most predicted purchases
 ACTUAL_PURCHASES = "actual_purchases"  # distinct purchase days in the holdout
 PREDICTED_AMOUNT = "predicted_amount"  # expected purchases x expected spend
 ACTUAL_AMOUNT = "actual_amount"  # total amount in the holdout

@@ -19,6 +19,9 @@ Columns (names in :mod:`kam.analytics.schema`):
     Mean daily total over the *repeat* purchase days, i.e. excluding the first purchase day
     (Float64). For clients with ``frequency == 0`` it is **0.0** (not null), as in the usual
     "lifetimes" convention; Gamma-Gamma must use repeat buyers only (``frequency > 0``).
+``average_purchase``
+    Mean daily total over *all* purchase days (Float64): the client's own average purchase, the
+    expected spend when the Gamma-Gamma fit is degenerate (:mod:`kam.analytics.quality`).
 
 A *purchase day* is a calendar day on which the client's lines sum to a **positive** amount.
 Days whose lines net to zero or less (returns, corrections) are not purchases: they neither
@@ -87,6 +90,7 @@ def summary_from_purchase_days(
         .otherwise(0.0)
         .cast(pl.Float64)
         .alias(s.MONETARY),
+        (pl.col("_total") / pl.col(s.PURCHASE_DAYS).cast(pl.Float64)).alias(s.AVERAGE_PURCHASE),
     ).sort(s.CLIENT)
 
 
@@ -107,7 +111,7 @@ def calibration_summary(
     pl.DataFrame
         One row per client with a purchase day, sorted by ``client_id``; columns
         ``client_id, first_purchase, last_purchase, purchase_days, frequency, recency, T,
-        monetary_value``.
+        monetary_value, average_purchase``.
 
     Raises
     ------

@@ -43,12 +43,31 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
 
 
 def xlsx_response(
-    filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence]
+    filename: str,
+    sheet: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    more_sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]] = (),
 ) -> HttpResponse:
+    """A workbook of one table per sheet: ``sheet`` first, then ``more_sheets``
+    (name, header, rows)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
+    for name, names, lines in ((sheet, header, rows), *more_sheets):
+        _write_sheet(workbook, name, names, lines)
+    workbook.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _write_sheet(workbook, sheet: str, header: Sequence[str], rows: Iterable[Sequence]) -> None:
     worksheet = workbook.add_worksheet(sheet[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#E9ECEF", "border": 1})
     money = workbook.add_format({"num_format": "#,##0.00"})
@@ -82,13 +101,6 @@ def xlsx_response(
     worksheet.freeze_panes(1, 0)
     if row_no:
         worksheet.autofilter(0, 0, row_no, len(header) - 1)
-    workbook.close()
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def table_response(request, stem: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence]):

@@ -5,10 +5,12 @@ the API read these rows through the access rule (``ClientAnalytics.objects.visib
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kam.analytics import schema as s
+from kam.analytics.quality import OWN_AVERAGE, RULE
 from kam.analytics.rfm import SEGMENT_LABELS
 from kam.clients.models import MONEY, Client, ClientOwnedQuerySet
 
@@ -64,6 +66,10 @@ class ClientAnalytics(models.Model):
     expected_purchases = models.FloatField(_("expected purchases"), null=True, blank=True)
     expected_spend = models.DecimalField(_("expected spend"), null=True, blank=True, **MONEY)
     clv = models.DecimalField(_("lifetime value"), null=True, blank=True, **MONEY)
+    # Where P(alive), expected purchases and spend come from: "model", or the fallback of an
+    # unusable fit ("rule": the client's own pace; "own_average": its own average purchase).
+    purchases_source = models.CharField(_("purchases estimated by"), max_length=12, blank=True)
+    spend_source = models.CharField(_("spend estimated by"), max_length=12, blank=True)
     risk = models.CharField(_("risk"), max_length=8, blank=True, choices=Risk.choices)
     rhythm_flag = models.CharField(
         _("rhythm flag"),
@@ -104,10 +110,19 @@ class ClientAnalytics(models.Model):
                 s.SILENCE_DAYS: self.silence_days,
                 s.TYPICAL_GAP_DAYS: self.typical_gap_days,
                 s.RISK: self.risk or None,
-                s.P_ALIVE: self.p_alive,
+                s.P_ALIVE: None if self.purchases_by_rule else self.p_alive,
                 s.RHYTHM_FLAG: self.rhythm_flag or None,
             }
         )
+
+    @property
+    def purchases_by_rule(self) -> bool:
+        """P(alive) and expected purchases come from the client's own pace, not the model."""
+        return self.purchases_source == RULE
+
+    @property
+    def spend_by_own_average(self) -> bool:
+        return self.spend_source == OWN_AVERAGE
 
     @property
     def cell_reading(self) -> str:
@@ -190,3 +205,29 @@ class AnalyticsRun(models.Model):
     @property
     def model_error(self) -> str:
         return (self.models_json or {}).get("model_error") or ""
+
+
+class AnalyticsSettings(models.Model):
+    """The director's settings of the analytics recompute: one row (see :meth:`current`)."""
+
+    backtest_months = models.PositiveSmallIntegerField(
+        _("months held out for the backtest"),
+        default=6,
+        validators=[MaxValueValidator(24)],
+        help_text=_(
+            "Each recompute fits the forecast models again without the last months of sales and "
+            "compares their forecasts with what clients then bought. 0 turns the backtest off."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("analytics settings")
+        verbose_name_plural = _("analytics settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "AnalyticsSettings":
+        """The stored settings, or the defaults before the director first saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -27,6 +27,8 @@ from kam.analytics.engine import AnalysisResult
 from kam.analytics.scoring import DEFAULT_WEIGHTS
 from kam.core.exports import neutralise
 
+from . import fitwords
+from . import summary as json_summary
 from .labels import (
     READINGS,
     RISK_LABELS,
@@ -426,30 +428,50 @@ class _Report:
         sheet.ws.set_column(0, 0, 48)
         sheet.ws.activate()
 
+    def verdict(self, words: fitwords.ModelWords) -> str:
+        """The verdict in words: why, and what the figures fall back to."""
+        parts = [words.verdict_label]
+        if words.reasons:
+            parts[0] += f" ({'; '.join(words.reasons)})"
+        return " — ".join([*parts, *words.meaning, *([words.fallback] if words.fallback else [])])
+
     def model_status(self) -> str:
         fit = self.result.bgnbd
+        words = self.verdict(fitwords.purchase_model(json_summary.models(self.result)))
         if fit is None:
-            return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"}
-        return _("%(state)s on %(n)d clients") % {
-            "state": _fit_state(fit.converged),
-            "n": fit.n_clients,
-        }
+            return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"} + (
+                f" — {words}"
+            )
+        return (
+            _("%(state)s on %(n)d clients")
+            % {
+                "state": _fit_state(fit.converged),
+                "n": fit.n_clients,
+            }
+            + f" — {words}"
+        )
 
     def spend_status(self) -> str:
         fit = self.result.gamma_gamma
         if fit is None:
-            if self.result.bgnbd is None:
-                return _("not fitted (no purchase model)")
-            return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"}
-        return _("%(state)s on %(n)d repeat buyers") % {
-            "state": _fit_state(fit.converged),
-            "n": fit.n_clients,
-        }
+            fallback = fitwords.spend_model(json_summary.models(self.result)).fallback
+            return _("not fitted: %(error)s") % {"error": self.result.model_error or "—"} + (
+                f" — {fallback}"
+            )
+        words = self.verdict(fitwords.spend_model(json_summary.models(self.result)))
+        return (
+            _("%(state)s on %(n)d repeat buyers")
+            % {
+                "state": _fit_state(fit.converged),
+                "n": fit.n_clients,
+            }
+            + f" — {words}"
+        )
 
     def backtest_status(self) -> str:
         bt = self.result.backtest
         if bt is None:
-            return _("no holdout: no transactions after the as-of date")
+            return _("no backtest: the history is too short to hold out the last months")
         ratio = bt.summary.get("purchases_ratio")
         corr = bt.summary.get("purchases_correlation")
         return _(
@@ -914,15 +936,25 @@ class _Report:
         if bt is None:
             sheet.line(
                 _(
-                    "No holdout: the file has no transactions after the as-of date. Run with an "
-                    "earlier --as-of to check the model on your data."
-                )
-                if self.result.bgnbd is not None
-                else _("No backtest: the purchase model could not be fitted."),
+                    "No backtest: the history is too short to hold out the last months "
+                    "(--backtest-months), and the file has no transactions after the as-of date."
+                ),
                 fmt=st.note,
             )
             sheet.finish()
             return
+        words = fitwords.backtest(
+            {
+                **bt.summary,
+                "as_of": bt.as_of.isoformat() if bt.as_of else None,
+                "holdout_end": bt.holdout_end.isoformat() if bt.holdout_end else None,
+                "rating": bt.rating or {},
+            }
+        )
+        if words is not None:
+            for text in (words.summary, words.rating):
+                if text:
+                    sheet.line(text, fmt=st.note)
         labels = {
             "n_clients": (_("Clients compared"), st.integer),
             "new_clients_in_holdout": (_("New clients in the holdout (not predicted)"), st.integer),

@@ -109,7 +109,13 @@ class RunOut(Schema):
     matrix: list[MatrixCell]
     pareto: list[list[float]] = Field(description="(share of clients, share of value) points.")
     models: dict | None = Field(
-        description="{bgnbd, gamma_gamma, model_error, time_unit, horizon}; directors only."
+        description="{bgnbd, gamma_gamma, model_error, quality, time_unit, horizon_periods}: the "
+        "fitted parameters and, under quality, each model's verdict (ok, unstable, degenerate), "
+        "reason codes, standard errors and where its figures come from (model, rule, "
+        "own_average); directors only."
     )
-    backtest: dict | None = Field(description="Directors only.")
+    backtest: dict | None = Field(
+        description="Forecast vs actual over the held-out months (as_of, holdout_end, months, "
+        "totals, ratios, rating, deciles); directors only."
+    )
     timings: dict | None = Field(description="Directors only.")

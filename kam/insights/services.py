@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import FloatField
 from django.db.models.functions import Cast
@@ -25,10 +26,12 @@ from kam.clients.models import Client
 from kam.core.bulk import insert_instances
 from kam.core.figures import as_of_date
 from kam.core.jobs import current_worker
+from kam.core.locking import Base
+from kam.core.services import locked_edit
 from kam.potential.selectors import potential_frame
 from kam.sales.models import SalesLine
 
-from .models import AnalyticsRun, ClientAnalytics, RunStatus
+from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +143,9 @@ def _analyse_and_store(
     started = time.perf_counter()
     sales, as_of = engine_input(sales)
     costs_complete = s.COST in sales.columns  # the run records it
-    config = AnalysisConfig(as_of=as_of)
+    config = AnalysisConfig(
+        as_of=as_of, backtest_months=AnalyticsSettings.current().backtest_months
+    )
     say("read client attributes")
     attributes = read_attributes(as_of.year)
     timings["read"] += time.perf_counter() - started  # the sales lines and the attributes
@@ -159,7 +164,7 @@ def _analyse_and_store(
     with transaction.atomic():
         ClientAnalytics.objects.all().delete()
         insert_instances(ClientAnalytics, rows)
-        _store(run, result)
+        _store(run, result, config.backtest_months)
         run.models_json["costs_complete"] = costs_complete
         timings["write"] = time.perf_counter() - started
         _finish(run, RunStatus.SUCCEEDED, timings)
@@ -173,15 +178,20 @@ def _finish(run: AnalyticsRun, status: str, timings: dict[str, float]) -> Analyt
     return run
 
 
-def _store(run: AnalyticsRun, result: AnalysisResult) -> None:
+def _store(run: AnalyticsRun, result: AnalysisResult, backtest_months: int) -> None:
     """The company-wide figures: no client names and no client ids are kept on the run."""
     run.as_of = result.config.as_of
     run.window_start, run.window_end = result.window
     run.clients = result.clients.height
     run.models_json = {
-        "bgnbd": _fit_dict(result.bgnbd, ("r", "alpha", "a", "b", "log_likelihood")),
-        "gamma_gamma": _fit_dict(result.gamma_gamma, ("p", "q", "gamma", "log_likelihood")),
+        "bgnbd": _fit_dict(
+            result.bgnbd, ("r", "alpha", "a", "b", "log_likelihood", "n_clients", "repeat_buyers")
+        ),
+        "gamma_gamma": _fit_dict(
+            result.gamma_gamma, ("p", "q", "gamma", "log_likelihood", "n_clients")
+        ),
         "model_error": result.model_error,
+        "quality": result.quality.as_dict(),
         "time_unit": result.config.time_unit,
         "horizon_periods": result.config.horizon_periods,
     }
@@ -193,9 +203,41 @@ def _store(run: AnalyticsRun, result: AnalysisResult) -> None:
     ]
     run.pareto = pareto_points(result.pareto["client_share"], result.pareto["cum_value_share"])
     run.top20_share = _plain(result.top20_share)
-    run.backtest = (
-        {k: _plain(v) for k, v in result.backtest.summary.items()} if result.backtest else {}
-    )
+    run.backtest = _backtest_dict(result, backtest_months)
+
+
+def _backtest_dict(result: AnalysisResult, months: int) -> dict:
+    """The backtest summary, its holdout, rating and deciles (empty: no backtest)."""
+    checked = result.backtest
+    if checked is None:
+        return {}
+    return {
+        **{k: _plain(v) for k, v in checked.summary.items()},
+        "months": months,
+        "as_of": checked.as_of.isoformat() if checked.as_of else None,
+        "holdout_end": checked.holdout_end.isoformat() if checked.holdout_end else None,
+        "rating": checked.rating or {},
+        "deciles": [
+            {k: _plain(v) for k, v in row.items()}
+            for row in (checked.deciles.to_dicts() if checked.deciles is not None else [])
+        ],
+    }
+
+
+def analytics_settings_update(
+    *, by, base: Base | None = None, backtest_months: int
+) -> AnalyticsSettings:
+    """Change the recompute's settings (directors only); they apply from the next recompute."""
+    if not by.is_director:
+        raise PermissionDenied
+    with transaction.atomic():
+        row, _created = AnalyticsSettings.objects.get_or_create(pk=1)
+        row, fields = locked_edit(row, base, {"backtest_months": backtest_months})
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+    return row
 
 
 def pareto_points(client_share, value_share, limit: int = PARETO_POINTS) -> list[list[float]]:
@@ -244,6 +286,8 @@ def _snapshots(result: AnalysisResult, computed_at):
         s.SUGGESTED_TYPE,
     ]  # fmt: skip
     present = [c for c in wanted if c in frame.columns]
+    purchases_source = result.quality.bgnbd.source
+    spend_source = result.quality.gamma_gamma.source
     for row in frame.select(present).iter_rows(named=True):
         get = row.get
         yield ClientAnalytics(
@@ -265,6 +309,8 @@ def _snapshots(result: AnalysisResult, computed_at):
             expected_purchases=_finite(get(s.EXPECTED_PURCHASES)),
             expected_spend=_money(get(s.EXPECTED_SPEND)),
             clv=_money(get(s.CLV)),
+            purchases_source=purchases_source,
+            spend_source=spend_source,
             risk=get(s.RISK) or "",
             rhythm_flag=get(s.RHYTHM_FLAG) or "",
             reason=get(s.REASON) or "",

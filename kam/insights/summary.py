@@ -7,7 +7,10 @@ Layout (every key always present; undefined numbers are ``null``)::
     window              {"start": "2024-01-01", "end": "2024-12-31"}
     models              {"bgnbd": {r, alpha, a, b, log_likelihood} | null,
                          "gamma_gamma": {p, q, gamma, log_likelihood} | null,
-                         "error": null | "why a model could not be fitted"}
+                         "error": null | "why a model could not be fitted",
+                         "quality": {"verdict": "ok" | "unstable" | "degenerate",
+                                     "bgnbd": {verdict, reasons, source, standard_errors},
+                                     "gamma_gamma": {…}}}
     backtest            {n_clients, purchases_predicted, …} | null (no holdout)
     pareto_top20_share  0.7931
     matrix              {"AX": {"clients": 3, "client_share": 0.05, "value_share": 0.41}, …}
@@ -59,7 +62,7 @@ def build(result: AnalysisResult) -> dict[str, Any]:
         "as_of": config.as_of.isoformat(),
         "time_unit": config.time_unit,
         "window": {"start": result.window[0].isoformat(), "end": result.window[1].isoformat()},
-        "models": _models(result),
+        "models": models(result),
         "backtest": _backtest(result),
         "pareto_top20_share": number(result.top20_share, SHARE),
         "matrix": {
@@ -76,7 +79,8 @@ def build(result: AnalysisResult) -> dict[str, Any]:
     }
 
 
-def _models(result: AnalysisResult) -> dict[str, Any]:
+def models(result: AnalysisResult) -> dict[str, Any]:
+    """The fitted parameters, the model error and the verdicts (``quality``)."""
     bg, gg = result.bgnbd, result.gamma_gamma
     return {
         "bgnbd": None
@@ -97,13 +101,20 @@ def _models(result: AnalysisResult) -> dict[str, Any]:
             "log_likelihood": number(gg.log_likelihood, SHARE),
         },
         "error": result.model_error,
+        "quality": result.quality.as_dict(),
+        "time_unit": result.config.time_unit,
     }
 
 
 def _backtest(result: AnalysisResult) -> dict[str, Any] | None:
     if result.backtest is None:
         return None
-    out: dict[str, Any] = {}
+    bt = result.backtest
+    out: dict[str, Any] = {
+        "as_of": bt.as_of.isoformat() if bt.as_of else None,
+        "holdout_end": bt.holdout_end.isoformat() if bt.holdout_end else None,
+        "rating": bt.rating,
+    }
     for key, value in result.backtest.summary.items():
         money = key.startswith("amount_") and not key.endswith(("_ratio", "_correlation"))
         out[key] = number(value, MONEY if money else SHARE)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("export/", views.export, name="export"),
     path("recompute/", views.recompute_now, name="recompute"),
+    path("settings/", views.settings_edit, name="settings"),
     path("clients/<id:pk>/", views.client_card, name="client_card"),
 ]

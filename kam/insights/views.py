@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.analytics.abc_xyz import ABC_CLASSES
 from kam.analytics.config import AnalysisConfig
@@ -20,9 +20,13 @@ from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
 from kam.core.exports import xlsx_response
 from kam.core.figures import FIGURES
+from kam.core.forms import form_status, report_saved, run_service
 
+from . import fitwords
 from .figures import matrix_cells, matrix_chart, rfm_grid, visible_pareto, visible_snapshots
-from .models import AnalyticsRun, ClientAnalytics, Risk, RunStatus
+from .forms import AnalyticsSettingsForm
+from .models import AnalyticsRun, AnalyticsSettings, ClientAnalytics, Risk, RunStatus
+from .services import analytics_settings_update
 from .tasks import recompute_task
 
 AT_RISK_LIMIT = 50
@@ -45,6 +49,7 @@ def overview(request):
         .order_by("-value", "client__name")[:AT_RISK_LIMIT]
     )
     at_risk_count = snapshots.filter(risk__in=[Risk.AT_RISK, Risk.LOST]).count()
+    models = (run.models_json or {}) if run else {}
     chart = {
         "abc": list(ABC_CLASSES),
         "xyz": [x if x != "new" else _("new") for x in matrix["xyz_keys"]],
@@ -79,7 +84,14 @@ def overview(request):
             "at_risk_limit": AT_RISK_LIMIT,
             "is_director": user.is_director,
             "company": company,
-            "backtest": sorted((run.backtest or {}).items()) if run and company else [],
+            "models_headline": fitwords.headline(models) if run else None,
+            "model_words": [fitwords.purchase_model(models), fitwords.spend_model(models)]
+            if run and company
+            else [],
+            "backtest": fitwords.backtest(run.backtest or {}) if run and company else None,
+            "backtest_months": AnalyticsSettings.current().backtest_months
+            if user.is_director
+            else None,
         },
     )
 
@@ -92,6 +104,29 @@ def recompute_now(request):
     recompute_task.enqueue(request.user.pk)
     messages.success(request, _("Recompute started; the figures update when it finishes."))
     return redirect("insights:overview")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request):
+    """The director's settings of the recompute (the backtest's held-out months)."""
+    if not request.user.is_director:
+        raise PermissionDenied
+    form = AnalyticsSettingsForm(request.POST or None, instance=AnalyticsSettings.current())
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: analytics_settings_update(by=request.user, base=form.base, **form.cleaned_data),
+        )
+        if saved:
+            report_saved(request, form, _("Settings saved; they apply from the next recompute."))
+            return redirect(reverse("insights:overview") + "#models")
+    return render(
+        request,
+        "insights/settings.html",
+        {"form": form, "nav": "analytics", "title": _("Analytics settings")},
+        status=form_status(form),
+    )
 
 
 EXPORT_FIELDS = (
@@ -131,12 +166,45 @@ def export(request):
     )
     rows = ([get(a) for _label, get in EXPORT_FIELDS] for a in snapshots.iterator(chunk_size=2000))
     stamp = timezone.localdate().isoformat()
+    more = []
+    run = AnalyticsRun.objects.filter(status=RunStatus.SUCCEEDED).first()
+    if run is not None and can_see_company_analytics(request.user):
+        more.append(
+            (_("Models"), [_("Model"), _("Parameter"), _("Value")], model_parameter_rows(run))
+        )
     return xlsx_response(
         f"analytics-{stamp}.xlsx",
         _("Analytics"),
         [str(label) for label, _get in EXPORT_FIELDS],
         rows,
+        more_sheets=more,
     )
+
+
+def model_parameter_rows(run: AnalyticsRun) -> list[list]:
+    """The raw fitted parameters, their standard errors (of the log), the verdicts and the
+    backtest figures, one per row: the page words them, the export keeps them."""
+    models = run.models_json or {}
+    checks = models.get("quality") or {}
+    rows: list[list] = []
+    for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        check = checks.get(key) or {}
+        rows.append([name, _("verdict"), check.get("verdict") or ""])
+        rows.append([name, _("reasons"), ", ".join(check.get("reasons") or [])])
+        rows.append([name, _("figures from"), check.get("source") or ""])
+        for param, value in (models.get(key) or {}).items():
+            rows.append([name, param, value])
+        for param, se in (check.get("standard_errors") or {}).items():
+            rows.append([name, f"SE ln {param}", se])
+    if models.get("model_error"):
+        rows.append(["", _("Problem"), models["model_error"]])
+    for key, value in (run.backtest or {}).items():
+        if key == "rating":
+            value = ", ".join(f"{k}: {v}" for k, v in (value or {}).items())
+        elif key == "deciles":
+            continue
+        rows.append([_("Backtest"), key, value])
+    return rows
 
 
 @login_required

@@ -58,6 +58,7 @@ ROUTES = [
         denied_status=lambda persona: 403,
         done=exists(AnalyticsRun),
     ),
+    Route("insights:settings", allowed=DIRECTOR_ONLY, denied_status=lambda persona: 403),
     Route("insights:client_card", own=_own, foreign=_foreign, allowed=DOSSIER_READERS),
     Route("api:analytics_client_list", own=_listed, api=True, hidden_from_list=_hidden),
     Route(

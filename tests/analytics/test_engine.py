@@ -56,9 +56,17 @@ def test_one_run_gives_every_per_client_result_and_the_summaries():
     assert 0 < result.top20_share <= 1
 
 
-def test_as_of_defaults_to_the_last_transaction_and_then_there_is_no_backtest():
+def test_as_of_defaults_to_the_last_transaction_and_the_last_months_are_held_out():
     result = analyze(random_history())
-    assert result.config.as_of == random_history()[s.DATE].max()
+    as_of = random_history()[s.DATE].max()
+    assert result.config.as_of == as_of
+    assert result.backtest is not None
+    assert result.backtest.holdout_end == as_of
+    assert result.backtest.as_of == dt.date(2024, 5, 31)  # six months before 30.11.2024
+
+
+def test_without_backtest_months_and_nothing_after_as_of_there_is_no_backtest():
+    result = analyze(random_history(), AnalysisConfig(backtest_months=0))
     assert result.backtest is None
 
 

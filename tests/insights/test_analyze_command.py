@@ -19,7 +19,7 @@ from kam import cli
 from kam.analytics.abc_xyz import CELL_READINGS
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
-from kam.insights import labels, report
+from kam.insights import fitwords, labels, report
 
 from .synthetic import FORMULA, LEADING_ZERO, NEWCOMER, STOPPED, history, write_csv
 
@@ -399,8 +399,14 @@ def test_too_few_clients_for_a_model_still_gives_a_summary(tmp_path):
     run(transactions=str(source), json_path=str(tmp_path / "s.json"), out=str(tmp_path / "r.xlsx"))
     data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert data["models"]["bgnbd"] is None and data["models"]["error"]
-    assert data["backtest"] is None
-    assert all(c["clv"] is None for c in data["clients"])
+    assert data["backtest"] is None  # the history is shorter than the held-out months
+    # No model: the figures come from each client's own pace and average purchase.
+    checks = data["models"]["quality"]
+    assert checks["verdict"] == "degenerate"
+    assert checks["bgnbd"]["reasons"] == ["not_fitted"] and checks["bgnbd"]["source"] == "rule"
+    assert checks["gamma_gamma"]["source"] == "own_average"
+    spend = {c["client_id"]: c["expected_spend"] for c in data["clients"]}
+    assert spend == {"A": 90.0, "B": 50.0}
     assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Summary"
 
 
@@ -447,3 +453,24 @@ def test_the_engine_frame_keeps_string_ids(tmp_path):
     loaded = read_transactions(source)
     assert loaded.frame.schema["client_id"] == pl.String
     assert loaded.frame.row(0) == ("007", dt.date(2024, 1, 5), 1234.5)
+
+
+def test_the_fit_verdict_is_printed_and_the_json_keeps_the_raw_parameters(outputs):
+    models = outputs["data"]["models"]
+    assert set(models["bgnbd"]) >= {"r", "alpha", "a", "b"}
+    assert set(models["gamma_gamma"]) >= {"p", "q", "gamma"}
+    checks = models["quality"]
+    assert checks["verdict"] in {"ok", "unstable", "degenerate"}
+    for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        assert f"{name}: {fitwords.VERDICTS[checks[key]['verdict']]}" in outputs["stdout"]
+    assert "figures from" in outputs["stdout"]
+
+
+def test_without_later_transactions_the_last_months_are_held_out(tmp_path, frame):
+    source = tmp_path / "sales.csv"
+    write_csv(frame, source)
+    stdout, _ = run(transactions=str(source), json_path=str(tmp_path / "s.json"), language="en")
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert data["backtest"]["holdout_end"] == data["as_of"]
+    assert data["backtest"]["rating"]["purchases"] in {"good", "fair", "poor"}
+    assert "Backtest" in stdout

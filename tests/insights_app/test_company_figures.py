@@ -25,7 +25,7 @@ def test_the_director_gets_the_company_figures_on_both_paths(company, api, login
     assert body["models"] == run.models_json and "bgnbd" in body["models"]
     assert body["backtest"] == run.backtest and body["timings"] == run.timings
     page = login(company.world.director).get("/analytics/")
-    assert "Models and backtest" in page.content.decode()
+    assert "Forecast models and backtest" in page.content.decode()
     assert "The whole company." in page.content.decode()
     assert chart_data(page)["pareto"] == body["pareto"]
 

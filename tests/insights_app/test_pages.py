@@ -41,7 +41,7 @@ def test_the_director_counts_every_client_and_sees_the_models_and_the_recompute_
     data = chart_data(response)
     assert cell(data, "A", "X") == 2 and cell(data, "C", "X") == 2
     html = response.content.decode()
-    assert "Recompute now" in html and "Models and backtest" in html
+    assert "Recompute now" in html and "Forecast models and backtest" in html
     assert data["pareto"] == company.run.pareto
 
 

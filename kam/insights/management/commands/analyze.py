@@ -16,7 +16,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
 from kam.analytics.frames import AnalyticsInputError
 from kam.core.commands import KamCommand
-from kam.insights import reading, report, summary
+from kam.insights import fitwords, reading, report, summary
 
 #: The engine's steps (see kam.analytics.engine.analyze) as the user reads them.
 ENGINE_STEPS = {
@@ -113,6 +113,16 @@ class Command(KamCommand):
                 "later transactions are used to backtest the model."
             ),
         )
+        parser.add_argument(
+            "--backtest-months",
+            dest="backtest_months",
+            type=int,
+            default=AnalysisConfig.backtest_months,
+            help=gettext_lazy(
+                "Without transactions after the as-of date, hold out this many last months to "
+                "backtest the models (0: no backtest; default 6)."
+            ),
+        )
         parser.add_argument("--by", choices=["revenue", "margin"], default="revenue")
         parser.add_argument(
             "--time-unit", dest="time_unit", choices=["week", "day"], default="week"
@@ -165,7 +175,12 @@ class Command(KamCommand):
 
         frame = transactions.frame
         self._check(frame, as_of, options["by"])
-        config = AnalysisConfig(as_of=as_of, abc_by=options["by"], time_unit=options["time_unit"])
+        config = AnalysisConfig(
+            as_of=as_of,
+            abc_by=options["by"],
+            time_unit=options["time_unit"],
+            backtest_months=max(0, int(options.get("backtest_months") or 0)),
+        )
         try:
             result = analyze(
                 frame,
@@ -249,6 +264,29 @@ class Command(KamCommand):
         )
         if result.model_error:
             self.stdout.write(_("Models not fitted: %(error)s") % {"error": result.model_error})
+        for check, name in (
+            (result.quality.bgnbd, "BG/NBD"),
+            (result.quality.gamma_gamma, "Gamma-Gamma"),
+        ):
+            self.stdout.write(
+                _("%(model)s: %(verdict)s%(reasons)s; figures from %(source)s.")
+                % {
+                    "model": name,
+                    "verdict": fitwords.VERDICTS[check.verdict],
+                    "reasons": f" ({', '.join(check.reasons)})" if check.reasons else "",
+                    "source": check.source,
+                }
+            )
+        if result.backtest is not None and result.backtest.rating:
+            self.stdout.write(
+                _("Backtest %(start)s – %(end)s: purchases %(purchases)s, amount %(amount)s.")
+                % {
+                    "start": result.backtest.as_of,
+                    "end": result.backtest.holdout_end,
+                    "purchases": result.backtest.rating.get("purchases") or "—",
+                    "amount": result.backtest.rating.get("amount") or "—",
+                }
+            )
         if out is not None:
             self.stdout.write(_("Workbook: %(file)s") % {"file": out})
         if json_path is not None:
