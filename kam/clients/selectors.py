@@ -11,9 +11,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kam.core.figures import Window, with_sales_12m
 from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification.models import THREE_P, Qualification
-from kam.core.figures import Window, with_sales_12m
 from kam.sales.models import SalesLine
 
 from .groups import with_parent_name

@@ -40,9 +40,7 @@ class Sales(Kind):
             dt.date(2024, 12, 31),
             required=True,
         ),
-        *counterparties.columns(
-            ("client code", "код клиента", "customer code", "код контрагента")
-        ),
+        *counterparties.columns(("client code", "код клиента", "customer code", "код контрагента")),
         Column(
             "product",
             gettext_lazy("SKU"),
