@@ -218,7 +218,8 @@ def test_the_tab_renders_the_whitespace_and_strategy(world, login):
 def test_the_whitespace_lists_only_what_the_client_does_not_buy_from_us(world, login):
     bought = make_product(category="Cement")
     make_product(category="Roofing")
-    make_sale(world.own, bought, date=dt.date.today() - dt.timedelta(days=30))
+    # The last day of last month: the 12-month window holds complete months only.
+    make_sale(world.own, bought, date=dt.date.today().replace(day=1) - dt.timedelta(days=1))
     html = login(world.kam).get(reverse("potential:tab", args=[world.own.pk])).content.decode()
     whitespace, rest = html.split("Whitespace: not bought from us")[1].split("Bought from us", 1)
     assert "Roofing" in whitespace and "no supplier known" in whitespace
