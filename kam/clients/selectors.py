@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from kam.core.figures import Window, with_sales_12m
@@ -198,6 +198,13 @@ def _display(record, field):
             return f"#{value}"
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    # Amounts and dates as the reader writes them («311 603 247,00»); a year stays "2027".
+    if isinstance(value, Decimal):
+        return formats.number_format(value, force_grouping=True)
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 

@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from kam.clients import selectors, services
@@ -161,6 +162,20 @@ def test_dossier_edits_in_the_history_tab_are_in_russian(world, login, settings)
     html = page.content.decode()
     assert "Стратегия клиента" in html and "Достижимая доля, %" in html
     assert "Tender plan 1" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "share"),
+    [("en", "1,000,000.00", "20.00"), ("ru", "1\xa0000\xa0000,00", "20,00")],
+)
+def test_amounts_in_the_history_tab_are_written_as_the_reader_writes_them(
+    world, login_in, language, amount, share
+):
+    _dossier_edits(world, rounds=1)
+    page = login_in(world.kam, language).get(reverse("clients:history", args=[world.own.pk]))
+    html = page.content.decode()
+    assert f": {amount}" in html and f": {share}" in html
+    assert "1000000.00" not in html
 
 
 def test_the_history_tab_is_404_for_an_outsider_also_with_dossier_edits(world, login):
