@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.analytics.abc_xyz import ABC_CLASSES
@@ -30,6 +30,15 @@ from .services import analytics_settings_update
 from .tasks import recompute_task
 
 AT_RISK_LIMIT = 50
+
+
+def _counted(n: int) -> str:
+    # Russian needs the count's own plural form («8 клиентов», «2 клиента»): made here, not in JS.
+    return ngettext("%(count)s client", "%(count)s clients", n) % {"count": n}
+
+
+def _with_counts(cells: list[dict]) -> list[dict]:
+    return [c | {"clients_text": _counted(c["clients"])} for c in cells]
 
 
 @login_required
@@ -54,16 +63,19 @@ def overview(request):
         "abc": list(ABC_CLASSES),
         "xyz": [x if x != "new" else _("new") for x in matrix["xyz_keys"]],
         **matrix,
-        "rfm": rfm_grid(snapshots, clients_url),
+        "cells": _with_counts(matrix["cells"]),
+        "rfm": [
+            c | {"segment_clients_text": _counted(c["segment_clients"])}
+            for c in _with_counts(rfm_grid(snapshots, clients_url))
+        ],
         "pareto": curve,
         "labels": {
-            "clients": _("clients"),
             "value_share": _("share of value"),
             "client_share": _("Share of clients"),
             "cum_value": _("Cumulative share of value"),
             "recency": _("Recency score (5 = most recent)"),
             "frequency": _("Frequency score (5 = most frequent)"),
-            "segment_clients": _("in the segment, all its cells; click to open them"),
+            "segment_clients": _("in the segment (all its cells); click to open them"),
         },
     }
     return render(

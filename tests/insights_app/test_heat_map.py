@@ -69,3 +69,27 @@ def test_rfm_cells_open_the_client_list_by_their_segment(world, login):
     assert all(
         c["url"].endswith("rfm_segment=" + SEGMENT_GRID[10 * c["r"] + c["f"]]) for c in data["rfm"]
     )
+
+
+def test_the_counts_in_the_tooltips_take_the_plural_of_the_readers_language(world, login_in):
+    for i in range(5):
+        snapshot(
+            make_client(world.kam, name=f"C{i}"),
+            abc="C",
+            xyz="Z",
+            value=10,
+            r_score=1,
+            f_score=1,
+            rfm_segment=SEGMENT_GRID[11],
+        )
+    snapshot(
+        world.own, abc="A", xyz="X", value=900, r_score=5, f_score=5, rfm_segment=SEGMENT_GRID[55]
+    )
+    data = chart_data(login_in(world.kam, "ru").get("/analytics/"))
+    assert _cell(data, "C", "Z")["clients_text"] == "5 клиентов"
+    assert _cell(data, "A", "X")["clients_text"] == "1 клиент"
+    rfm = {(c["r"], c["f"]): c for c in data["rfm"]}
+    assert rfm[(1, 1)]["clients_text"] == "5 клиентов"
+    assert rfm[(5, 5)]["segment_clients_text"] == "1 клиент"
+    english = chart_data(login_in(world.kam, "en").get("/analytics/"))
+    assert _cell(english, "C", "Z")["clients_text"] == "5 clients"

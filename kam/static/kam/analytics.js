@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var el = document.getElementById("abc-xyz-chart");
   var chart = echarts.init(el);
   chart.setOption({
-    tooltip: {formatter: function (p) { var c = p.data.cell; return c.abc + c.xyz + ": " + c.clients + " " + L.clients + ", " + pct(c.value_share) + " " + L.value_share; }},
+    tooltip: {formatter: function (p) { var c = p.data.cell; return c.abc + c.xyz + ": " + c.clients_text + ", " + pct(c.value_share) + " " + L.value_share; }},
     grid: {top: 10, bottom: 40, left: 40, right: 10},
     xAxis: {type: "category", data: data.xyz, splitArea: {show: true}},
     yAxis: {type: "category", data: data.abc.slice().reverse(), splitArea: {show: true}},
@@ -38,7 +38,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var rfmMax = Math.max.apply(null, data.rfm.map(function (c) { return c.clients; }).concat([1]));
   var rfm = echarts.init(el);
   rfm.setOption({
-    tooltip: {formatter: function (p) { var c = p.data.cell; return "R" + c.r + " F" + c.f + ": " + c.segment + " — " + c.clients + " " + L.clients + "<br>" + c.segment_clients + " " + L.segment_clients; }},
+    tooltip: {formatter: function (p) { var c = p.data.cell; return "R" + c.r + " F" + c.f + ": " + c.segment + " — " + c.clients_text + "<br>" + c.segment_clients_text + " " + L.segment_clients; }},
     grid: {top: 10, bottom: 50, left: 60, right: 10},
     xAxis: {type: "category", data: ["1", "2", "3", "4", "5"], name: L.frequency, nameLocation: "middle", nameGap: 28},
     yAxis: {type: "category", data: ["1", "2", "3", "4", "5"], name: L.recency, nameLocation: "middle", nameGap: 30},
