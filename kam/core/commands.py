@@ -1,11 +1,14 @@
 """What KAM's management commands share: their help in the active language, and the list `kam`
 shows of them."""
 
+import os
 import re
 from typing import Any
 
 from django.core.management import get_commands, load_command_class
 from django.core.management.base import BaseCommand
+
+from kam.cli import ALIASES
 
 
 class KamCommand(BaseCommand):
@@ -20,6 +23,9 @@ class KamCommand(BaseCommand):
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.description = str(self.help) if self.help else None
+        # "usage: kam import …", as the user typed it, not the module's name import_data
+        shown = {command: alias for alias, command in ALIASES.items()}.get(subcommand, subcommand)
+        parser.prog = f"{os.path.basename(prog_name)} {shown}"
         return parser
 
 

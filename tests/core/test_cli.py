@@ -75,8 +75,8 @@ def test_kam_alone_lists_kam_commands_one_line_each_then_where_djangos_are(args,
 def test_help_all_is_djangos_list_and_aliases_work_with_help(capsys):
     everything = run(capsys, "help", "--all")
     assert "[django]" in everything and "migrate" in everything and "analyze" in everything
-    assert run(capsys, "help", "import").startswith("usage: kam import_data ")
-    assert run(capsys, "import", "--help").startswith("usage: kam import_data ")
+    assert run(capsys, "help", "import").startswith("usage: kam import ")
+    assert run(capsys, "import", "--help").startswith("usage: kam import ")
 
 
 def test_summary_is_the_first_clause():
