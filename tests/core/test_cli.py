@@ -9,6 +9,7 @@ from django.core.management import get_commands, load_command_class
 from django.utils import translation
 
 from kam import cli
+from kam.cli import ALIASES
 from kam.core.commands import kam_commands, summary
 from tests.processes import ROOT
 
@@ -39,7 +40,8 @@ def squeezed(text: str) -> str:
 @pytest.mark.parametrize("name", sorted(get_commands()))
 def test_every_command_prints_its_help_in_both_languages(name, language, capsys):
     output = run(capsys, name, "--help")
-    assert output.startswith(f"usage: kam {name} ")
+    typed = {command: alias for alias, command in ALIASES.items()}.get(name, name)
+    assert output.startswith(f"usage: kam {typed} ")
     command = load_command_class(get_commands()[name], name)
     if command.help:
         assert squeezed(str(command.help)) in squeezed(output)
