@@ -107,6 +107,12 @@ class Figure:
             }
         return words + "."
 
+    def column(self) -> str:
+        """The label without its year, for a table whose rows are years."""
+        marker = "\0"
+        text = str(self.label) % {"year": marker}
+        return text.replace(", " + marker, "").replace(marker, "").strip()
+
     def heading(self, *, window: Window | None = None, year: int | None = None) -> str:
         """The label as a column title of an export, where no tooltip can explain it."""
         if window is not None and self.key in WINDOWED:

@@ -202,3 +202,25 @@ def test_the_russian_tooltip_names_the_window(settings, sales, login):
     assert text == "Продажи за 12 мес."
     assert "полных календарных месяцев" in html_lib.unescape(title)
     assert "01.06.2025–31.05.2026 (на 10.06.2026)" in html_lib.unescape(title)
+
+
+def test_the_potential_tables_columns_explain_themselves_and_each_value_names_its_year(
+    sales, login
+):
+    from kam.potential.services import potential_save
+
+    potential_save(
+        by=sales.kam,
+        client=sales.own,
+        year=2025,
+        total_demand=Decimal("1000"),
+        basis="Budget",
+        achievable_share=Decimal("50"),
+    )
+    html = login(sales.kam).get(f"/clients/{sales.own.pk}/potential/").content.decode()
+    columns = {key: text for key, _title, text in LABEL.findall(html)}
+    assert columns["total_demand"] == "Total demand" and columns["gap"] == "Gap"
+    values = [
+        html_lib.unescape(t) for t in re.findall(r'<td class="text-end" title="([^"]+)"', html)
+    ]
+    assert any("calendar year 2025" in title for title in values), values

@@ -3,6 +3,8 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from kam.core.figures import Window, figure
 
@@ -24,3 +26,21 @@ def figure_label(key: str, window: Window | None = None, year: int | None = None
 def figure_window(as_of):
     """The 12-month window ending at a snapshot's as-of date (no query)."""
     return Window.ending(as_of) if as_of else None
+
+
+@register.simple_tag
+def figure_column(key: str):
+    """The label of a column whose rows are years: the window is in each value's tooltip."""
+    f = figure(key)
+    return format_html(
+        '<span class="figure-label" data-figure="{}" title="{}">{}</span>',
+        key,
+        gettext("%(source)s. Each row is one year: a value's tooltip names its window.")
+        % {"source": capfirst(str(f.source))},
+        f.column(),
+    )
+
+
+@register.simple_tag
+def figure_tooltip(key: str, year: int | None = None, window: Window | None = None):
+    return figure(key).tooltip(window=window, year=year)
