@@ -45,22 +45,23 @@ def test_an_import_with_a_bad_row_writes_nothing_and_shows_the_row(world, log_in
 def test_a_1c_export_is_mapped_in_the_preview_saved_and_imported(world, log_in):
     for sku in ("ARM-12", "ANK-10", "CEM-500"):
         make_product(sku=sku)
-    own = make_client(world.kam, name="ООО «Пример-Строй»", erp_code="7742186531")
-    make_client(world.kam, name="ИП Иванов Иван Иванович", erp_code="502918473696")
+    own = make_client(world.kam, name="ООО «Пример-Строй»", erp_code="C-1", inn="7742186531")
+    make_client(world.kam, name="ИП Иванов Иван Иванович", erp_code="C-2", inn="502918473696")
     page = log_in("director")
     page.goto("/imports/new/")
     page.select_option("select[name=kind]", "sales")
     page.set_input_files("input[type=file]", "tests/imports/1c-ut-sales.csv")
     page.click("main button[type=submit]")
     assert page.locator("#column-6").input_value() == "product_name"  # «Номенклатура»
-    assert page.locator("form[action$='/confirm/']").count() == 0  # no client code yet
-    # These clients' ERP code is their ИНН: HTMX checks the first rows again at once.
-    page.select_option("#column-4", "client")
+    assert page.locator("#column-4").input_value() == "client_inn"  # the client by its ИНН
+    # The user matches by ИНН only: HTMX checks the first rows again at once.
+    with page.expect_response(lambda r: "/mapping/" in r.url):
+        page.select_option("#column-3", "")
     page.wait_for_selector("text=The first rows are correct as mapped.")
     page.fill("#preset-name", "1C:УТ sales")
     page.click("#preset-name ~ button")
     page.wait_for_selector("text=Mapping “1C:УТ sales” saved")
-    assert MappingPreset.objects.get().fields[4] == "client"
+    assert MappingPreset.objects.get().fields[3:5] == [None, "client_inn"]
     page.click("form[action$='/confirm/'] button")
     page.wait_for_selector("text=4 rows imported.")
     assert SalesLine.objects.count() == 4
