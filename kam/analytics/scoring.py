@@ -48,6 +48,7 @@ estimated and its share of wallet is below ``prospective_max_wallet_share`` per 
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import polars as pl
 
@@ -166,7 +167,11 @@ def client_metrics(transactions: pl.DataFrame, config: AnalysisConfig) -> pl.Dat
 
 def _minmax(x: pl.Expr) -> pl.Expr:
     low, high = x.min(), x.max()
-    return pl.when(high > low).then((x - low) / (high - low)).otherwise(0.5)
+    # A spread below the smallest normal float is no spread: dividing by it gives inf and NaN.
+    spread = high - low
+    return (
+        pl.when(spread >= sys.float_info.min).then((x - low) / spread).otherwise(0.5).clip(0.0, 1.0)
+    )
 
 
 def _percentile(x: pl.Expr) -> pl.Expr:

@@ -91,3 +91,9 @@ def test_a_higher_measure_never_scores_lower(method, values):
     pairs = sorted((v, y) for v, y in zip(values, out, strict=True) if v is not None)
     for (_v1, y1), (_v2, y2) in zip(pairs, pairs[1:], strict=False):
         assert y1 <= y2 + 1e-12
+
+
+@pytest.mark.parametrize("method", ["minmax", "log"])
+def test_a_spread_too_small_to_divide_by_counts_as_none(method):
+    # Found by Hypothesis: 1 / 2.2e-309 overflows, and min–max gave NaN and infinity.
+    assert scaled([0.0, 2.225073858507203e-309], method) == [0.5, 0.5]
