@@ -139,7 +139,9 @@ def analyze(
     done("rhythm")
 
     step("scoring")
-    scores = scoring.score_clients(calibration, config, attributes)
+    # The scoring ranks by revenue: the classes above are those when ABC is by revenue.
+    revenue_classes = classes if config.abc_by == "revenue" else None
+    scores = scoring.score_clients(calibration, config, attributes, classes=revenue_classes)
     done("scoring")
 
     step("backtest")
@@ -239,7 +241,7 @@ def _combine(
     scores: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per client seen up to as-of; each step contributes only the columns it owns."""
-    ids = calibration.select(s.CLIENT).unique()
+    ids = calibration.lazy().select(pl.col(s.CLIENT).unique())
     owned = [
         predictions,
         classes.select(
@@ -265,5 +267,5 @@ def _combine(
     ]
     combined = ids
     for frame in owned:
-        combined = combined.join(frame, on=s.CLIENT, how="left")
-    return combined.sort(s.RANK, s.CLIENT, nulls_last=True)
+        combined = combined.join(frame.lazy(), on=s.CLIENT, how="left")
+    return combined.sort(s.RANK, s.CLIENT, nulls_last=True).collect()
