@@ -139,8 +139,9 @@ def lifetimes_python() -> Path:
     return python
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds (spawn to exit) and peak RSS in MiB of one child process."""
+def run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds (spawn to exit), CPU seconds (user + system) and peak RSS in MiB of one
+    child process."""
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     _pid, status, usage = os.wait4(child.pid, 0)
@@ -148,7 +149,7 @@ def run(command: list[str]) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"{command[0]} … failed with exit code {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         kam += ["--verbosity", "0"]
         lifetimes = [str(python), str(ROOT / "bench" / "lifetimes_pipeline.py"), str(source)]
         lifetimes += [AS_OF.isoformat(), str(lt_params)]
-        runs: dict[str, list[tuple[float, float]]] = {"kam analyze": [], "lifetimes": []}
+        runs: dict[str, list[tuple[float, float, float]]] = {"kam analyze": [], "lifetimes": []}
         for _ in range(options.repeat):  # alternated, so both see the same machine load
             runs["kam analyze"].append(run(kam))
             runs["lifetimes"].append(run(lifetimes))
@@ -177,14 +178,19 @@ def main(argv: list[str] | None = None) -> int:
         theirs = json.loads(lt_params.read_text(encoding="utf-8"))
 
     print(f"\n{lines:,} lines, {options.clients:,} clients, as of {AS_OF}, weeks")
-    print(f"{'':<14}{'wall s':>9}{'peak RSS MiB':>15}")
-    wall = {}
+    print(f"{'':<14}{'wall s':>9}{'CPU s':>9}{'peak RSS MiB':>15}   (median; every run's wall s)")
+    wall, cpu = {}, {}
     for name, measured in runs.items():
-        wall[name] = statistics.median(seconds for seconds, _ in measured)
-        peak = max(mib for _, mib in measured)
-        print(f"{name:<14}{wall[name]:>9.2f}{peak:>15,.0f}")
+        wall[name] = statistics.median(seconds for seconds, _, _ in measured)
+        cpu[name] = statistics.median(used for _, used, _ in measured)
+        peak = max(mib for _, _, mib in measured)
+        each = ", ".join(f"{seconds:.2f}" for seconds, _, _ in measured)
+        print(f"{name:<14}{wall[name]:>9.2f}{cpu[name]:>9.2f}{peak:>15,.0f}   ({each})")
     ratio = wall["lifetimes"] / wall["kam analyze"]
-    print(f"lifetimes / kam analyze: {ratio:.2f}×")
+    print(
+        f"lifetimes / kam analyze: {ratio:.2f}× in wall time, "
+        f"{cpu['lifetimes'] / cpu['kam analyze']:.2f}× in CPU time"
+    )
     print("lifetimes steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in theirs["seconds"].items()))
 
     print(f"\n{'parameter':<12}{'truth':>10}{'kam':>12}{'lifetimes':>12}{'rel. diff':>11}")
