@@ -4,5 +4,5 @@ second). Messages still come translated from ``LOCALE_PATHS``; the database is n
 
 from kam.settings import *  # noqa: F403
 
-INSTALLED_APPS: list[str] = []
-MIDDLEWARE: list[str] = []
+INSTALLED_APPS = []
+MIDDLEWARE = []

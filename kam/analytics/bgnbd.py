@@ -197,12 +197,7 @@ class BGNBDFit:
         numpy.ndarray
             Shape ``(n, len(ts))``.
         """
-        tsa = np.atleast_1d(np.asarray(ts, dtype=np.float64))
-        xa, txa, Ta = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T))
-        if np.any(tsa < 0):
-            raise ValueError("prediction periods must be non-negative")
-        pa = _p_alive(self.r, self.alpha, self.a, self.b, xa, txa, Ta)
-        bracket, inverse = self._pair_brackets(tsa, xa, Ta)
+        pa, bracket, inverse = self._by_pair(ts, x, t_x, T)
         result: FloatArray = pa[:, None] * bracket[inverse]
         return result
 
@@ -213,27 +208,27 @@ class BGNBDFit:
         (``E[Y(ts[-1])]`` taken as 0 before the first horizon), from the
         :meth:`expected_purchases_curve` without building it: P(alive) is a factor of every
         horizon, so the increments are discounted once per distinct ``(x, T)`` pair."""
-        tsa = np.atleast_1d(np.asarray(ts, dtype=np.float64))
-        xa, txa, Ta = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T))
-        if np.any(tsa < 0):
-            raise ValueError("prediction periods must be non-negative")
-        pa = _p_alive(self.r, self.alpha, self.a, self.b, xa, txa, Ta)
-        bracket, inverse = self._pair_brackets(tsa, xa, Ta)
+        pa, bracket, inverse = self._by_pair(ts, x, t_x, T)
         increments = np.diff(bracket, axis=1, prepend=0.0)
         weights = np.asarray(discount, dtype=np.float64)
         discounted = np.einsum("ij,j->i", increments, weights)  # no BLAS threads
         return pa * bracket[inverse, -1], pa * discounted[inverse]
 
-    def _pair_brackets(
-        self, ts: FloatArray, x: FloatArray, T: FloatArray
-    ) -> tuple[FloatArray, NDArray[np.intp]]:
-        """The bracket of eq. (10) at each horizon per distinct ``(x, T)`` pair, and the pair of
-        each customer."""
-        (px, pT), inverse, _counts = unique_rows(x, T)
+    def _by_pair(
+        self, ts: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+    ) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+        """P(alive) per customer, the bracket of eq. (10) at each horizon per distinct
+        ``(x, T)`` pair, and the pair of each customer."""
+        tsa = np.atleast_1d(np.asarray(ts, dtype=np.float64))
+        xa, txa, Ta = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T))
+        if np.any(tsa < 0):
+            raise ValueError("prediction periods must be non-negative")
+        pa = _p_alive(self.r, self.alpha, self.a, self.b, xa, txa, Ta)
+        (px, pT), inverse, _counts = unique_rows(xa, Ta)
         bracket = _conditional_bracket(
-            self.r, self.alpha, self.a, self.b, ts[None, :], px[:, None], pT[:, None]
+            self.r, self.alpha, self.a, self.b, tsa[None, :], px[:, None], pT[:, None]
         )
-        return bracket, inverse
+        return pa, bracket, inverse
 
 
 # --------------------------------------------------------------------------------------------
