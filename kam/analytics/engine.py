@@ -118,7 +118,8 @@ def analyze(
     done("abc_xyz")
 
     step("summary")
-    days = summary.purchase_days(calibration)  # computed once: the backtest reuses them
+    totals = summary.day_totals(calibration)  # computed once: RFM, rhythm and backtest reuse
+    days = summary.purchases(totals)
     per_client = summary.summary_from_purchase_days(days, config.as_of, config.days_per_unit)
     done("summary")
 
@@ -129,7 +130,7 @@ def analyze(
     done("models")
 
     step("rfm")
-    segments = rfm.rfm(calibration, config)
+    segments = rfm.rfm(calibration, config, totals=totals)
     done("rfm")
 
     step("rhythm")

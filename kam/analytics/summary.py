@@ -56,11 +56,18 @@ def purchase_days(calibration_tx: pl.DataFrame) -> pl.DataFrame:
     pl.DataFrame
         Only days whose total is positive (see the module docstring). Unordered.
     """
-    return (
-        calibration_tx.group_by(s.CLIENT, s.DATE)
-        .agg(pl.col(s.AMOUNT).sum().alias(DAY_TOTAL))
-        .filter(pl.col(DAY_TOTAL) > 0)
-    )
+    return purchases(day_totals(calibration_tx))
+
+
+def day_totals(calibration_tx: pl.DataFrame) -> pl.DataFrame:
+    """One row per client and day with a line: ``client_id``, ``date``, ``day_total`` (any sign).
+    Unordered."""
+    return calibration_tx.group_by(s.CLIENT, s.DATE).agg(pl.col(s.AMOUNT).sum().alias(DAY_TOTAL))
+
+
+def purchases(totals: pl.DataFrame) -> pl.DataFrame:
+    """The purchase days among :func:`day_totals`: those with a positive total."""
+    return totals.filter(pl.col(DAY_TOTAL) > 0)
 
 
 def summary_from_purchase_days(
