@@ -33,9 +33,8 @@ import polars as pl
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.frames import validate_transactions
-from kam.analytics.summary import DAY_TOTAL, day_totals
-from kam.analytics.windows import calibration, days_between, resolve_as_of
+from kam.analytics.summary import DAY_TOTAL, day_totals, grouped_calibration
+from kam.analytics.windows import days_between
 
 RECENCY_DAYS = "recency_days"
 MONETARY_TOTAL = "monetary_total"
@@ -108,12 +107,7 @@ def rfm(
         monetary_total, r_score, f_score, m_score, rfm_segment``.
     """
     config = config or AnalysisConfig()
-    if totals is None or config.as_of is None:
-        tx = validate_transactions(transactions)
-        as_of = resolve_as_of(tx, config.as_of)
-        totals = day_totals(calibration(tx, as_of))
-    else:
-        as_of = config.as_of
+    as_of, totals = grouped_calibration(transactions, config, totals, day_totals)
     bought = pl.col(DAY_TOTAL) > 0
     per_client = (
         totals.lazy()

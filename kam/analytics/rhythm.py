@@ -30,9 +30,9 @@ import polars as pl
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.frames import numeric_column, require_columns, validate_transactions
-from kam.analytics.summary import purchase_days
-from kam.analytics.windows import calibration, days_between, resolve_as_of
+from kam.analytics.frames import numeric_column, require_columns
+from kam.analytics.summary import grouped_calibration, purchase_days
+from kam.analytics.windows import days_between
 
 
 def _number(expr: pl.Expr) -> pl.Expr:
@@ -79,12 +79,7 @@ def rhythm(
         When a column of ``transactions`` or ``p_alive`` is missing or malformed.
     """
     config = config or AnalysisConfig()
-    if days is None or config.as_of is None:
-        tx = validate_transactions(transactions)
-        as_of = resolve_as_of(tx, config.as_of)
-        days = purchase_days(calibration(tx, as_of))
-    else:
-        as_of = config.as_of
+    as_of, days = grouped_calibration(transactions, config, days, purchase_days)
     # Gaps over all clients' days sorted once: a per-client sort and diff inside the
     # aggregation is several times slower with hundreds of thousands of clients.
     same_client = pl.col(s.CLIENT) == pl.col(s.CLIENT).shift(1)
