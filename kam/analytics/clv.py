@@ -92,13 +92,13 @@ def clv(
     if horizon_periods < 1:
         raise ValueError("horizon_periods must be at least 1")
     ks = np.arange(1, horizon_periods + 1, dtype=np.float64)
-    cumulative = bgnbd_fit.expected_purchases_curve(ks, frequency, recency, T)
-    increments = np.diff(cumulative, axis=1, prepend=0.0)
     discount = (1.0 + discount_rate) ** -ks
-    discounted_purchases = np.einsum("ij,j->i", increments, discount)  # no BLAS threads
+    purchases, discounted_purchases = bgnbd_fit.discounted_purchases(
+        ks, discount, frequency, recency, T
+    )
     value = discounted_purchases * np.asarray(expected_spend, dtype=np.float64)
     value = value * np.asarray(margin, dtype=np.float64)
-    return cumulative[:, -1].copy(), np.asarray(value, dtype=np.float64)
+    return purchases, np.asarray(value, dtype=np.float64)
 
 
 def expected_spend(

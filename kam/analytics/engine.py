@@ -118,7 +118,8 @@ def analyze(
     done("abc_xyz")
 
     step("summary")
-    days = summary.purchase_days(calibration)  # computed once: the backtest reuses them
+    totals = summary.day_totals(calibration)  # computed once: RFM, rhythm and backtest reuse
+    days = summary.purchases(totals)
     per_client = summary.summary_from_purchase_days(days, config.as_of, config.days_per_unit)
     done("summary")
 
@@ -129,17 +130,19 @@ def analyze(
     done("models")
 
     step("rfm")
-    segments = rfm.rfm(calibration, config)
+    segments = rfm.rfm(calibration, config, totals=totals)
     done("rfm")
 
     step("rhythm")
     # A rule's P(alive) would only repeat the rhythm's own silence test: confirm with the model's.
     alive = None if verdicts.bgnbd.fallback else predictions.select(s.CLIENT, s.P_ALIVE)
-    risks = rhythm.rhythm(calibration, config, p_alive=alive)
+    risks = rhythm.rhythm(calibration, config, p_alive=alive, days=days)
     done("rhythm")
 
     step("scoring")
-    scores = scoring.score_clients(calibration, config, attributes)
+    # The scoring ranks by revenue: the classes above are those when ABC is by revenue.
+    revenue_classes = classes if config.abc_by == "revenue" else None
+    scores = scoring.score_clients(calibration, config, attributes, classes=revenue_classes)
     done("scoring")
 
     step("backtest")
@@ -201,7 +204,8 @@ def _backtest(
     history = summary.summary_from_purchase_days(earlier_days, start, config.days_per_unit)
     if not history.height:
         return None
-    bg, gg, _error = _fit_models(history)
+    # The run's own fits start the optimiser next to the optimum: the history differs by months.
+    bg, gg, _error = _fit_models(history, fit_bg, fit_gg)
     periods = holdout_periods(start, as_of, config)
     predicted = predict_holdout(history, bg, gg, periods, clv.assess(bg, gg))
     return backtest(predicted, later, as_of=start, holdout_end=as_of, periods=periods)
@@ -209,14 +213,21 @@ def _backtest(
 
 def _fit_models(
     per_client: pl.DataFrame,
+    near_bg: bgnbd.BGNBDFit | None = None,
+    near_gg: gamma_gamma.GammaGammaFit | None = None,
 ) -> tuple[bgnbd.BGNBDFit | None, gamma_gamma.GammaGammaFit | None, str | None]:
-    """Fit both models; a fit the data cannot support is reported, not raised."""
+    """Fit both models (starting from ``near_*`` first when given); a fit the data cannot support
+    is reported, not raised."""
     try:
-        fit_bg = bgnbd.fit_frame(per_client)
+        fit_bg = bgnbd.fit_frame(per_client, start=near_bg.params if near_bg else None)
     except bgnbd.ModelFitError as error:
         return None, None, f"BG/NBD: {error}"
     try:
-        fit_gg = gamma_gamma.fit_frame(per_client, drop_nonpositive=True)
+        fit_gg = gamma_gamma.fit_frame(
+            per_client,
+            drop_nonpositive=True,
+            start=(near_gg.p, near_gg.q, near_gg.gamma) if near_gg else None,
+        )
     except bgnbd.ModelFitError as error:
         return fit_bg, None, f"Gamma-Gamma: {error}"
     return fit_bg, fit_gg, None
@@ -231,7 +242,7 @@ def _combine(
     scores: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per client seen up to as-of; each step contributes only the columns it owns."""
-    ids = calibration.select(s.CLIENT).unique()
+    ids = calibration.lazy().select(pl.col(s.CLIENT).unique())
     owned = [
         predictions,
         classes.select(
@@ -257,5 +268,5 @@ def _combine(
     ]
     combined = ids
     for frame in owned:
-        combined = combined.join(frame, on=s.CLIENT, how="left")
-    return combined.sort(s.RANK, s.CLIENT, nulls_last=True)
+        combined = combined.join(frame.lazy(), on=s.CLIENT, how="left")
+    return combined.sort(s.RANK, s.CLIENT, nulls_last=True).collect()

@@ -197,6 +197,7 @@ def fit(
     drop_nonpositive: bool = False,
     max_iter: int = 2000,
     raise_on_failure: bool = True,
+    start: tuple[float, float, float] | None = None,
 ) -> GammaGammaFit:
     """Fit the Gamma-Gamma model by maximum likelihood on the repeat buyers.
 
@@ -220,6 +221,8 @@ def fit(
     raise_on_failure
         Raise :class:`ModelFitError` when the optimiser does not converge (default) or return the
         result with ``converged=False``.
+    start
+        ``(p, q, gamma)`` tried first, e.g. a fit on a longer history of the same clients.
 
     Raises
     ------
@@ -263,7 +266,9 @@ def fit(
     def loglik(params: FloatArray) -> tuple[float, FloatArray]:
         return _loglik_and_grad(params, ux, um, mean_weights)
 
-    starts = ((1.0, 2.0, 1.0), (5.0, 4.0, 3.0), (0.5, 1.5, 0.5))
+    starts: tuple[tuple[float, ...], ...] = ((1.0, 2.0, 1.0), (5.0, 4.0, 3.0), (0.5, 1.5, 0.5))
+    if start is not None:
+        starts = ((start[0], start[1], start[2] / scale), *starts)
     res, ok = maximise_in_log_space(loglik, starts, penalty=penalty, max_iter=max_iter)
     if not ok and raise_on_failure:
         raise ModelFitError(f"Gamma-Gamma maximum-likelihood fit did not converge: {res.message}")
@@ -281,13 +286,19 @@ def fit(
     )
 
 
-def fit_frame(summary: pl.DataFrame, *, drop_nonpositive: bool = False) -> GammaGammaFit:
+def fit_frame(
+    summary: pl.DataFrame,
+    *,
+    drop_nonpositive: bool = False,
+    start: tuple[float, float, float] | None = None,
+) -> GammaGammaFit:
     """Fit on a calibration summary frame with columns FREQUENCY and MONETARY (see schema)."""
     require_columns(summary, (s.FREQUENCY, s.MONETARY), "calibration summary")
     return fit(
         summary[s.FREQUENCY].cast(pl.Float64).to_numpy(),
         summary[s.MONETARY].cast(pl.Float64).fill_null(0.0).to_numpy(),
         drop_nonpositive=drop_nonpositive,
+        start=start,
     )
 
 

@@ -33,8 +33,8 @@ import polars as pl
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.frames import validate_transactions
-from kam.analytics.windows import calibration, days_between, resolve_as_of
+from kam.analytics.summary import DAY_TOTAL, day_totals, grouped_calibration
+from kam.analytics.windows import days_between
 
 RECENCY_DAYS = "recency_days"
 MONETARY_TOTAL = "monetary_total"
@@ -81,7 +81,12 @@ def quintile_score(values: pl.Expr) -> pl.Expr:
     return (((rank - 0.5) * 5.0 / pl.len().cast(pl.Float64)).floor().cast(pl.Int8) + 1).clip(1, 5)
 
 
-def rfm(transactions: pl.DataFrame, config: AnalysisConfig | None = None) -> pl.DataFrame:
+def rfm(
+    transactions: pl.DataFrame,
+    config: AnalysisConfig | None = None,
+    *,
+    totals: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """RFM scores and segments of every client with a purchase day in the calibration period.
 
     Parameters
@@ -90,6 +95,10 @@ def rfm(transactions: pl.DataFrame, config: AnalysisConfig | None = None) -> pl.
         ``client_id``, ``date``, ``amount``.
     config
         ``as_of`` is used.
+    totals
+        The :func:`~kam.analytics.summary.day_totals` of ``transactions`` up to as-of when the
+        caller has them already (``transactions`` must then be validated, with
+        ``config.as_of`` set).
 
     Returns
     -------
@@ -98,21 +107,15 @@ def rfm(transactions: pl.DataFrame, config: AnalysisConfig | None = None) -> pl.
         monetary_total, r_score, f_score, m_score, rfm_segment``.
     """
     config = config or AnalysisConfig()
-    tx = validate_transactions(transactions)
-    as_of = resolve_as_of(tx, config.as_of)
-    daily = (
-        calibration(tx, as_of)
-        .lazy()
-        .group_by(s.CLIENT, s.DATE)
-        .agg(pl.col(s.AMOUNT).sum().alias("_day"))
-    )
-    bought = pl.col("_day") > 0
+    as_of, totals = grouped_calibration(transactions, config, totals, day_totals)
+    bought = pl.col(DAY_TOTAL) > 0
     per_client = (
-        daily.group_by(s.CLIENT)
+        totals.lazy()
+        .group_by(s.CLIENT)
         .agg(
             pl.col(s.DATE).filter(bought).max().alias(s.LAST_PURCHASE),
             bought.sum().cast(pl.UInt32).alias(s.PURCHASE_DAYS),
-            pl.col("_day").sum().alias(MONETARY_TOTAL),
+            pl.col(DAY_TOTAL).sum().alias(MONETARY_TOTAL),
         )
         .filter(pl.col(s.PURCHASE_DAYS) > 0)
         .with_columns(days_between(pl.col(s.LAST_PURCHASE), pl.lit(as_of)).alias(RECENCY_DAYS))

@@ -121,8 +121,11 @@ CRITERION_COLUMN = {
 }
 
 
-def client_metrics(transactions: pl.DataFrame, config: AnalysisConfig) -> pl.DataFrame:
-    """Per-client raw metrics of the criteria (see the module docstring)."""
+def client_metrics(
+    transactions: pl.DataFrame, config: AnalysisConfig, classes: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Per-client raw metrics of the criteria (see the module docstring); ``classes``: the
+    revenue ABC-XYZ classes of ``transactions`` when the caller has them already."""
     tx = validate_transactions(transactions)
     as_of = resolve_as_of(tx, config.as_of)
     start, end = analysis_window(as_of, config.window_months)
@@ -143,7 +146,8 @@ def client_metrics(transactions: pl.DataFrame, config: AnalysisConfig) -> pl.Dat
     if has_margin:
         aggs.append(margin_expr(tx).filter(in_window).sum().alias(s.MARGIN))
     extra = tx.lazy().filter(date <= as_of).group_by(s.CLIENT).agg(aggs).collect()
-    classes = abc_xyz(tx, dataclasses.replace(config, as_of=as_of, abc_by="revenue"))
+    if classes is None:
+        classes = abc_xyz(tx, dataclasses.replace(config, as_of=as_of, abc_by="revenue"))
     cur, prev = pl.col(REVENUE), pl.col("_prev")
     cv_cap = SCORING_DEFAULTS["cv_cap"]
     return (
@@ -209,6 +213,8 @@ def score_clients(
     transactions: pl.DataFrame,
     config: AnalysisConfig | None = None,
     attributes: pl.DataFrame | None = None,
+    *,
+    classes: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Score every client active in the analysis window.
 
@@ -224,6 +230,9 @@ def score_clients(
     attributes
         Optional per-client ``client_id`` with any of ``potential``, ``share_of_wallet``,
         ``is_strategic``, ``is_leader``, ``is_expert``.
+    classes
+        The ABC-XYZ classes by revenue (:func:`kam.analytics.abc_xyz.abc_xyz`) of the same
+        transactions and as-of, when the caller has them already.
 
     Returns
     -------
@@ -232,7 +241,7 @@ def score_clients(
         for each criterion used, ``score`` (0–100), ``score_rank`` and ``suggested_type``.
     """
     config = config or AnalysisConfig()
-    metrics = client_metrics(transactions, config)
+    metrics = client_metrics(transactions, config, classes)
     if attributes is not None:
         require_columns(attributes, (s.CLIENT,), "client attributes")
         wanted = [

@@ -32,6 +32,7 @@ period are absent from the summary.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 
@@ -56,11 +57,33 @@ def purchase_days(calibration_tx: pl.DataFrame) -> pl.DataFrame:
     pl.DataFrame
         Only days whose total is positive (see the module docstring). Unordered.
     """
-    return (
-        calibration_tx.group_by(s.CLIENT, s.DATE)
-        .agg(pl.col(s.AMOUNT).sum().alias(DAY_TOTAL))
-        .filter(pl.col(DAY_TOTAL) > 0)
-    )
+    return purchases(day_totals(calibration_tx))
+
+
+def day_totals(calibration_tx: pl.DataFrame) -> pl.DataFrame:
+    """One row per client and day with a line: ``client_id``, ``date``, ``day_total`` (any sign).
+    Unordered."""
+    return calibration_tx.group_by(s.CLIENT, s.DATE).agg(pl.col(s.AMOUNT).sum().alias(DAY_TOTAL))
+
+
+def purchases(totals: pl.DataFrame) -> pl.DataFrame:
+    """The purchase days among :func:`day_totals`: those with a positive total."""
+    return totals.filter(pl.col(DAY_TOTAL) > 0)
+
+
+def grouped_calibration(
+    transactions: pl.DataFrame,
+    config: AnalysisConfig,
+    given: pl.DataFrame | None,
+    group: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[dt.date, pl.DataFrame]:
+    """``(as_of, frame)``: ``given`` when the caller (the engine) has grouped the calibration
+    transactions already and set ``config.as_of``, else ``group`` over them."""
+    if given is not None and config.as_of is not None:
+        return config.as_of, given
+    tx = validate_transactions(transactions)
+    as_of = resolve_as_of(tx, config.as_of)
+    return as_of, group(calibration(tx, as_of))
 
 
 def summary_from_purchase_days(

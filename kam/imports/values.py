@@ -169,7 +169,14 @@ def date() -> Parser:
     """31.12.2024 or 2024-12-31; an XLSX date cell arrives as ISO text, maybe with a time."""
 
     def parse(raw: pl.Series) -> Parsed:
-        iso = pl.col(RAW).str.replace(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ T][0-9:.]+$", "${1}")
+        # The time cut off where the whole cell is an ISO date and a time: a test and a plain
+        # replace, as a replace with a capture group takes ten times as long on a million cells.
+        with_time = pl.col(RAW).str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9:.]+$")
+        iso = (
+            pl.when(with_time)
+            .then(pl.col(RAW).str.replace(r"[ T][0-9:.]+$", ""))
+            .otherwise(pl.col(RAW))
+        )
         frame = raw.to_frame(RAW).with_columns(
             pl.coalesce(
                 pl.col(RAW).str.strptime(pl.Date, "%d.%m.%Y", strict=False),

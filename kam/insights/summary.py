@@ -16,6 +16,7 @@ Layout (every key always present; undefined numbers are ``null``)::
     matrix              {"AX": {"clients": 3, "client_share": 0.05, "value_share": 0.41}, …}
     clients             [{client_id, abc, xyz, value, cv, rfm: {r, f, m, segment}, p_alive,
                           expected_purchases, expected_spend, clv, risk, reason, score}, …]
+                        (one client object a line)
 
 Client ids are strings exactly as in the input file. Money is rounded to 2 decimals, shares,
 probabilities and expectations to 4, model parameters to 6 significant digits. The reason is the
@@ -55,7 +56,8 @@ def number(value: Any, places: int | None = None) -> float | int | None:
 
 
 def build(result: AnalysisResult) -> dict[str, Any]:
-    """The summary of one analysis as plain JSON-ready data."""
+    """The summary of one analysis as plain JSON-ready data, but for ``clients``: a frame that
+    :func:`write` writes as the array of client objects."""
     config = result.config
     assert config.as_of is not None
     return {
@@ -121,65 +123,62 @@ def _backtest(result: AnalysisResult) -> dict[str, Any] | None:
     return out
 
 
-def clients(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """One object per client, in rank order (clients without a class last)."""
+def clients(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per client, in rank order (clients without a class last), with the columns of a
+    client object: rounded numbers (NaN and infinities null), the RFM scores as one struct."""
 
-    def column(name: str) -> list:
-        return frame[name].to_list() if name in frame.columns else [None] * frame.height
+    def column(name: str, dtype: pl.DataType) -> pl.Expr:
+        return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype).alias(name)
 
-    ids = frame[s.CLIENT].cast(pl.String).to_list()
-    columns = {
-        name: column(name)
-        for name in (
-            s.ABC,
-            s.XYZ,
-            s.VALUE,
-            s.CV,
-            s.R_SCORE,
-            s.F_SCORE,
-            s.M_SCORE,
-            s.RFM_SEGMENT,
-            s.P_ALIVE,
-            s.EXPECTED_PURCHASES,
-            s.EXPECTED_SPEND,
-            s.CLV,
-            s.RISK,
-            s.REASON,
-            s.SCORE,
-        )
-    }
-    out = []
-    for i, client in enumerate(ids):
-        c = {name: values[i] for name, values in columns.items()}
-        out.append(
-            {
-                "client_id": client,
-                "abc": c[s.ABC],
-                "xyz": c[s.XYZ],
-                "value": number(c[s.VALUE], MONEY),
-                "cv": number(c[s.CV], SHARE),
-                "rfm": {
-                    "r": number(c[s.R_SCORE]),
-                    "f": number(c[s.F_SCORE]),
-                    "m": number(c[s.M_SCORE]),
-                    "segment": c[s.RFM_SEGMENT],
-                },
-                "p_alive": number(c[s.P_ALIVE], SHARE),
-                "expected_purchases": number(c[s.EXPECTED_PURCHASES], SHARE),
-                "expected_spend": number(c[s.EXPECTED_SPEND], MONEY),
-                "clv": number(c[s.CLV], MONEY),
-                "risk": c[s.RISK],
-                "reason": c[s.REASON],
-                "score": number(c[s.SCORE], MONEY),
-            }
-        )
-    return out
+    def rounded(name: str, places: int) -> pl.Expr:
+        value = column(name, pl.Float64()).cast(pl.Float64)
+        near = value.round(places)
+        # 0.0 for a rounded zero: no "-0.0"
+        return pl.when(~value.is_finite()).then(None).when(near == 0).then(0.0).otherwise(near)
+
+    text, score = pl.String(), pl.Int64()
+    return frame.select(
+        pl.col(s.CLIENT).cast(pl.String).alias("client_id"),
+        column(s.ABC, text).alias("abc"),
+        column(s.XYZ, text).alias("xyz"),
+        rounded(s.VALUE, MONEY).alias("value"),
+        rounded(s.CV, SHARE).alias("cv"),
+        pl.struct(
+            column(s.R_SCORE, score).cast(pl.Int64).alias("r"),
+            column(s.F_SCORE, score).cast(pl.Int64).alias("f"),
+            column(s.M_SCORE, score).cast(pl.Int64).alias("m"),
+            column(s.RFM_SEGMENT, text).alias("segment"),
+        ).alias("rfm"),
+        rounded(s.P_ALIVE, SHARE).alias("p_alive"),
+        rounded(s.EXPECTED_PURCHASES, SHARE).alias("expected_purchases"),
+        rounded(s.EXPECTED_SPEND, MONEY).alias("expected_spend"),
+        rounded(s.CLV, MONEY).alias("clv"),
+        column(s.RISK, text).alias("risk"),
+        column(s.REASON, text).alias("reason"),
+        rounded(s.SCORE, MONEY).alias("score"),
+    )
 
 
 def write(path: Path, summary: dict[str, Any]) -> None:
-    """Write the summary as UTF-8 JSON (strictly valid: no NaN or Infinity)."""
-    text = json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False, default=_default)
-    path.write_text(text + "\n", encoding="utf-8")
+    """Write the summary as UTF-8 JSON (strictly valid: no NaN or Infinity).
+
+    Everything but the clients is indented; the clients (a frame, see :func:`clients`) are one
+    array written by Polars, one object per line — hundreds of thousands of clients in well under
+    a second, where building a Python dict per client took seconds.
+    """
+    head = {key: value for key, value in summary.items() if key != "clients"}
+    text = json.dumps(head, ensure_ascii=False, indent=2, allow_nan=False, default=_default)
+    with path.open("wb") as out:
+        out.write(text[:-2].encode("utf-8"))  # the closing "\n}" follows the clients
+        out.write(b',\n  "clients": [')
+        frame: pl.DataFrame = summary["clients"]
+        if frame.height:
+            out.write(b"\n")
+            # write_ndjson: one object per line, the newlines then become the array's commas
+            lines = frame.write_ndjson().encode("utf-8")
+            out.write(lines[:-1].replace(b"}\n{", b"},\n{"))
+            out.write(b"\n  ")
+        out.write(b"]\n}\n")
 
 
 def _default(value: Any) -> Any:

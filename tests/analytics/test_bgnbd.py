@@ -439,3 +439,40 @@ def test_the_series_fallback_agrees_with_scipy_where_scipy_works():
     c = np.array([300.0, 350.0, 400.0, 2000.0])
     for a_, b_ in [(-2.7, -0.6), (-1500.0, -0.999994), (0.5, 1.5)]:
         np.testing.assert_allclose(_hyp2f1_series(a_, b_, c, z), hyp2f1(a_, b_, c, z), rtol=1e-9)
+
+
+def test_unique_rows_are_numpys_distinct_rows_with_the_index_of_each_row() -> None:
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, 4, 2000).astype(float)
+    T = rng.integers(0, 6, 2000) / 7
+    t_x = np.minimum(rng.integers(0, 6, 2000) / 7, T)
+    (ux, utx, uT), inverse, counts = bgnbd.unique_rows(x, t_x, T)
+    expected, expected_inverse, expected_counts = np.unique(
+        np.column_stack([x, t_x, T]), axis=0, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(np.column_stack([ux, utx, uT]), expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+    np.testing.assert_array_equal(counts, expected_counts)
+
+
+def test_discounted_purchases_sum_the_discounted_increments_of_the_curve() -> None:
+    fit = paper_fit()
+    x, t_x, T = random_histories(14, 300)
+    x[:100], T[:100] = 3, 30.0  # repeated (x, T) pairs share the hypergeometric part
+    ks = np.arange(1, 53, dtype=float)
+    discount = 1.002**-ks
+    curve = fit.expected_purchases_curve(ks, x, t_x, T)
+    total, discounted = fit.discounted_purchases(ks, discount, x, t_x, T)
+    np.testing.assert_allclose(total, curve[:, -1], rtol=1e-12)
+    increments = np.diff(curve, axis=1, prepend=0.0)
+    np.testing.assert_allclose(discounted, increments @ discount, rtol=1e-12)
+
+
+def test_a_start_near_the_optimum_gives_the_same_fit() -> None:
+    rng = np.random.default_rng(22)
+    sim = bgnbd.simulate(3000, *CDNOW, T=rng.uniform(27, 39, 3000), rng=rng)
+    cold = bgnbd.fit(sim.frequency, sim.recency, sim.T)
+    near = (cold.r * 1.1, cold.alpha * 0.9, cold.a * 1.2, cold.b * 0.8)
+    warm = bgnbd.fit(sim.frequency, sim.recency, sim.T, start=near)
+    np.testing.assert_allclose(warm.params, cold.params, rtol=1e-3)
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-6)

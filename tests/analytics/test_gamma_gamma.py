@@ -201,3 +201,13 @@ def test_non_convergence() -> None:
     with pytest.raises(ModelFitError, match="did not converge"):
         gg.fit(x, m, max_iter=1)
     assert not gg.fit(x, m, max_iter=1, raise_on_failure=False).converged
+
+
+def test_a_start_near_the_optimum_gives_the_same_fit() -> None:
+    x, m = _data(23, 3000)
+    cold = gg.fit(x, m)
+    warm = gg.fit(x, m, start=(cold.p * 1.2, cold.q * 0.9, cold.gamma * 1.1))
+    np.testing.assert_allclose(
+        (warm.p, warm.q, warm.gamma), (cold.p, cold.q, cold.gamma), rtol=1e-3
+    )
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, abs=1e-6)

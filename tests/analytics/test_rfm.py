@@ -2,6 +2,7 @@ import polars as pl
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
+from kam.analytics.frames import validate_transactions
 from kam.analytics.rfm import (
     MONETARY_TOTAL,
     RECENCY_DAYS,
@@ -11,6 +12,7 @@ from kam.analytics.rfm import (
     rfm_scores,
     segment_label,
 )
+from kam.analytics.summary import day_totals
 
 from .helpers import d, tx
 
@@ -94,3 +96,15 @@ def test_row_order_does_not_change_scores() -> None:
     per = _per_client([3, 1, 2, 2, 9, 0], [1, 4, 4, 2, 1, 7], [1.0, 3.0, 3.0, 0.5, 8.0, 2.0])
     base = rfm_scores(per)
     assert rfm_scores(per.reverse()).equals(base)
+
+
+def test_the_day_totals_given_by_the_engine_give_the_same_scores() -> None:
+    rows = [("a", day, 10) for day in ("2024-01-01", "2024-01-11", "2024-01-11", "2024-01-14")]
+    rows += [("b", day, 5) for day in ("2023-06-01", "2023-07-01", "2023-09-01")]
+    rows += [("c", "2024-02-01", 7), ("c", "2024-02-03", -9), ("c", "2024-02-10", 3)]
+    rows += [("d", "2024-02-05", -4)]  # returns only: no purchase day, no row
+    frame = validate_transactions(tx(rows))
+    config = AnalysisConfig(as_of=d("2024-03-01"))
+    given = rfm(frame, config, totals=day_totals(frame))
+    assert given.equals(rfm(frame, config))
+    assert given[s.CLIENT].to_list() == ["a", "b", "c"]

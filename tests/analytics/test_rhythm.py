@@ -3,8 +3,9 @@ import pytest
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.frames import AnalyticsInputError
+from kam.analytics.frames import AnalyticsInputError, validate_transactions
 from kam.analytics.rhythm import flag, rhythm
+from kam.analytics.summary import purchase_days
 
 from .helpers import d, tx
 
@@ -93,3 +94,13 @@ def test_a_text_p_alive_is_named() -> None:
     model = pl.DataFrame({s.CLIENT: ["a"], s.P_ALIVE: ["high"]})
     with pytest.raises(AnalyticsInputError, match="'p_alive' must be numeric"):
         rhythm(tx([("a", "2024-01-01", 1)]), p_alive=model)
+
+
+def test_the_purchase_days_given_by_the_engine_give_the_same_flags() -> None:
+    rows = [("a", day, 10) for day in ("2024-01-01", "2024-01-11", "2024-01-11", "2024-01-14")]
+    rows += [("b", day, 5) for day in ("2023-06-01", "2023-07-01", "2023-09-01")]
+    rows += [("c", "2024-02-01", 7), ("c", "2024-02-03", -7), ("c", "2024-02-10", 3)]
+    frame = validate_transactions(tx(rows))
+    config = AnalysisConfig(as_of=d("2024-03-01"))
+    days = purchase_days(frame)
+    assert rhythm(frame, config, days=days).equals(rhythm(frame, config))

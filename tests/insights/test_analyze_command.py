@@ -7,6 +7,9 @@ the database.
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 
 import openpyxl
 import polars as pl
@@ -20,6 +23,7 @@ from kam.analytics.abc_xyz import CELL_READINGS
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
 from kam.insights import fitwords, labels, report
+from tests.processes import ROOT
 
 from .synthetic import FORMULA, LEADING_ZERO, NEWCOMER, STOPPED, history, write_csv
 
@@ -474,3 +478,61 @@ def test_without_later_transactions_the_last_months_are_held_out(tmp_path, frame
     assert data["backtest"]["holdout_end"] == data["as_of"]
     assert data["backtest"]["rating"]["purchases"] in {"good", "fair", "poor"}
     assert "Backtest" in stdout
+
+
+# --- the JSON writer and the light start-up ----------------------------------------------------
+
+
+def test_the_clients_are_one_object_a_line_without_nan_or_negative_zero(tmp_path):
+    from kam.analytics import schema as s
+    from kam.insights import summary
+
+    frame = pl.DataFrame(
+        {
+            s.CLIENT: ["a", "b"],
+            s.VALUE: [-0.001, float("nan")],
+            s.CLV: [float("inf"), 12.3456],
+            s.REASON: ["line\nbreak }\n{", "ok"],
+        }
+    )
+    path = tmp_path / "s.json"
+    summary.write(path, {"as_of": dt.date(2024, 1, 31), "clients": summary.clients(frame)})
+    text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert data["as_of"] == "2024-01-31"
+    assert [c["value"] for c in data["clients"]] == [0.0, None]
+    assert [c["clv"] for c in data["clients"]] == [None, 12.35]
+    assert data["clients"][0]["reason"] == "line\nbreak }\n{"
+    assert data["clients"][1]["rfm"] == {"r": None, "f": None, "m": None, "segment": None}
+    assert "-0.0" not in text
+    lines = text.splitlines()
+    assert lines[lines.index('  "clients": [') + 1].startswith('{"client_id":"a"')
+
+    summary.write(path, {"as_of": dt.date(2024, 1, 31), "clients": summary.clients(frame[:0])})
+    assert json.loads(path.read_text(encoding="utf-8"))["clients"] == []
+
+
+def test_kam_analyze_starts_without_the_apps_and_writes_the_summary(tmp_path, frame):
+    """The `kam` script as a user runs it: no DJANGO_SETTINGS_MODULE, so kam.settings_files."""
+    source = tmp_path / "sales.csv"
+    write_csv(frame, source)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    snippet = (
+        "import sys; from kam import cli; cli.main(sys.argv[1:]); "
+        "from django.conf import settings; "
+        "assert settings.SETTINGS_MODULE == 'kam.settings_files', settings.SETTINGS_MODULE; "
+        "assert 'ninja' not in sys.modules and 'kam.clients.models' not in sys.modules"
+    )
+    args = ["analyze", "--transactions", str(source), "--as-of", AS_OF, "--language", "en"]
+    done = subprocess.run(
+        [sys.executable, "-c", snippet, *args, "--json", str(tmp_path / "s.json")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Summary:" in done.stdout
+    data = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert len(data["clients"]) == 60

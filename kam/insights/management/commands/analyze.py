@@ -16,7 +16,7 @@ from kam.analytics.config import AnalysisConfig
 from kam.analytics.engine import analyze
 from kam.analytics.frames import AnalyticsInputError
 from kam.core.commands import KamCommand
-from kam.insights import fitwords, reading, report, summary
+from kam.insights import fitwords, reading, summary
 
 #: The engine's steps (see kam.analytics.engine.analyze) as the user reads them.
 ENGINE_STEPS = {
@@ -155,8 +155,11 @@ class Command(KamCommand):
             )
         as_of = parse_date(options["as_of"]) if options["as_of"] else None
         verbosity = options["verbosity"]
+        if out is not None:
+            from kam.insights import report  # the workbook's writer: not imported for --json alone
+
         total = 1 + (options["clients"] is not None) + len(ENGINE_STEPS)
-        total += (out is not None) * len(report.sheet_names()) + (json_path is not None)
+        total += (len(report.sheet_names()) if out is not None else 0) + (json_path is not None)
         bar = StepBar(self.stderr, total, quiet=verbosity == 0)
         timings: dict[str, float] = {}
 
