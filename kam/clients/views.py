@@ -160,6 +160,27 @@ def export_columns(window: Window) -> list[tuple[str, Callable[[Client], object]
     ]
 
 
+SEARCH_LIMIT = 20
+
+
+@login_required
+def client_search(request):
+    """The clients whose name, legal name, ERP code or ИНН match ``q``, among those the reader
+    may see: at most SEARCH_LIMIT, for a SearchSelect (kam.core.forms) to pick from.
+    ``exclude`` leaves out one client (the one edited cannot be its own parent)."""
+    q = request.GET.get("q", "").strip()
+    found = Client.objects.none()
+    if q:
+        found = Client.objects.visible_to(request.user).matching(q)
+        exclude = request.GET.get("exclude", "")
+        if exclude.isdigit():
+            found = found.exclude(pk=int(exclude))
+        found = found.order_by("name", "pk").only("pk", "name", "erp_code")[:SEARCH_LIMIT]
+    return render(
+        request, "includes/search_results.html", {"found": found, "q": q, "limit": SEARCH_LIMIT}
+    )
+
+
 @login_required
 def client_export(request):
     _form, clients, window = filtered_clients(request)
