@@ -173,7 +173,7 @@ def test_the_export_neutralises_formulas(world, login):
     world.own.name = "=HYPERLINK(1)"
     world.own.save()
     response = login(world.kam).get(reverse("portfolio:export"), {"format": "csv"})
-    assert "'=HYPERLINK(1)" in response.content.decode()
+    assert "'=HYPERLINK(1)" in response.getvalue().decode()
     _, rows = sheet(login(world.kam).get(reverse("portfolio:export")))
     assert rows[0]["Client"] == "'=HYPERLINK(1)"
 
