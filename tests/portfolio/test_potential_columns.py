@@ -126,7 +126,7 @@ def test_the_page_query_count_does_not_grow_with_estimated_clients(world, login)
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["rows"]) == 7
-    assert len(many) == len(few) <= 10
+    assert len(many) == len(few) <= 14  # with the page count and the totals' fixed 4
 
 
 # --- export ------------------------------------------------------------------------------------
