@@ -282,6 +282,12 @@ def _potential_revenue() -> Round:
     )
 
 
+def estimated_sales(estimates, year: int):
+    """The year's sales lines of the clients with ``estimates``, as ClientPotential.actual counts
+    them: ``date__year`` becomes a date range, read through the (client, date) index."""
+    return SalesLine.objects.filter(date__year=year, client_id__in=estimates.values("client_id"))
+
+
 def portfolio_totals(clients, *, today: dt.date | None = None) -> PortfolioTotals:
     """The totals of a key-client queryset in four aggregate queries, however many clients: the
     page shows one page of rows, the totals are over all of them."""
@@ -309,10 +315,9 @@ def portfolio_totals(clients, *, today: dt.date | None = None) -> PortfolioTotal
         potential=Coalesce(Sum(_potential_revenue()), zero),
         demand=Coalesce(Sum("total_demand"), zero),
     )
-    # The year's purchases of the estimated clients, as ClientPotential.actual counts them.
-    actual = SalesLine.objects.filter(
-        date__year=year, client_id__in=estimates.values("client_id")
-    ).aggregate(total=Coalesce(Sum("amount"), zero))["total"]
+    actual = estimated_sales(estimates, year).aggregate(total=Coalesce(Sum("amount"), zero))[
+        "total"
+    ]
     as_of = figures["as_of"]
     return PortfolioTotals(
         clients=figures["clients"],
