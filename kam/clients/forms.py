@@ -56,9 +56,9 @@ class ClientForm(EditFormMixin, forms.ModelForm):
         parents = Client.objects.visible_to(by)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-            self.fields["parent"].widget.search_url = (  # type: ignore[attr-defined]
-                f"{reverse('clients:search')}?exclude={self.instance.pk}"
-            )
+            self.fields[
+                "parent"
+            ].widget.search_url = f"{reverse('clients:search')}?exclude={self.instance.pk}"
         cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents
         if not by.is_director:
             # Only the director reassigns; a KAM's new client is theirs.

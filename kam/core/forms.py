@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -542,7 +543,7 @@ class SearchSelect(forms.Select):
     works unchanged (its "kept" choice comes from the same iterator).
     """
 
-    def __init__(self, search_url: str, attrs=None):
+    def __init__(self, search_url: str | StrPromise, attrs=None):
         super().__init__(attrs)
         self.search_url = search_url
 
