@@ -111,8 +111,20 @@ def test_kam_portfolio_query_count_is_bounded(world, login):
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200
-    # 7 + the dossier completeness's fixed 3 + the totals' fixed 4
-    assert len(many) == len(few) <= 14
+    # 7 + the dossier completeness's fixed 3 + the totals' fixed 4 + the page and key-account counts
+    assert len(many) == len(few) <= 16
+
+
+def test_kam_page_shows_the_first_other_clients_and_links_to_all(world, login):
+    for n in range(PAGE_SIZE + 3):
+        make_client(world.kam, name=f"Plain {n:02d}")
+    others = Client.objects.filter(owner=world.kam, is_key=False).count()
+
+    response = login(world.director).get(reverse("portfolio:kam", args=[world.kam.pk]))
+
+    assert len(response.context["others"]) == PAGE_SIZE
+    assert response.context["others_count"] == others
+    assert f"All {others} other clients in the client list" in response.content.decode()
 
 
 def test_kam_opens_only_their_own_portfolio(world, login):
