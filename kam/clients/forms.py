@@ -1,10 +1,10 @@
 from typing import cast
 
 from django import forms
-from django.db.models import Q
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import DateInput, EditFormMixin, distinct_values
+from kam.core.forms import DateInput, EditFormMixin, SearchSelect, distinct_values
 from kam.core.models import Role, User
 from kam.insights.models import ABC_CHOICES, XYZ_CHOICES, Risk, segment_choices
 
@@ -38,6 +38,7 @@ class ClientForm(EditFormMixin, forms.ModelForm):
             "history": forms.Textarea(attrs={"rows": 3}),
             "org_structure": forms.Textarea(attrs={"rows": 3}),
             "payment_on_time_pct": forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01"}),
+            "parent": SearchSelect(reverse_lazy("clients:search")),
         }
 
     TEXT_FIELDS = ("description", "history", "org_structure")
@@ -55,6 +56,9 @@ class ClientForm(EditFormMixin, forms.ModelForm):
         parents = Client.objects.visible_to(by)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
+            self.fields[
+                "parent"
+            ].widget.search_url = f"{reverse('clients:search')}?exclude={self.instance.pk}"
         cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parents
         if not by.is_director:
             # Only the director reassigns; a KAM's new client is theirs.
@@ -318,13 +322,7 @@ class ClientFilterForm(forms.Form):
             return clients
         data = self.cleaned_data
         if data["q"]:
-            q = data["q"].strip()
-            clients = clients.filter(
-                Q(name__icontains=q)
-                | Q(legal_name__icontains=q)
-                | Q(erp_code__icontains=q)
-                | Q(inn__startswith=q)
-            )
+            clients = clients.matching(data["q"])
         if data["status"]:
             clients = clients.filter(status=data["status"])
         if data["client_type"]:

@@ -44,6 +44,17 @@ class ClientQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(client_access_q(user))
 
+    def matching(self, text: str):
+        """The clients whose name, legal name or ERP code contains ``text``, or whose ИНН
+        starts with it (the client list's search and the client pickers')."""
+        text = text.strip()
+        return self.filter(
+            models.Q(name__icontains=text)
+            | models.Q(legal_name__icontains=text)
+            | models.Q(erp_code__icontains=text)
+            | models.Q(inn__startswith=text)
+        )
+
 
 class Client(models.Model):
     name = models.CharField(_("name"), max_length=200)

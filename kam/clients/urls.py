@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.client_list, name="list"),
     path("export/", views.client_export, name="export"),
     path("new/", views.client_create, name="create"),
+    path("search/", views.client_search, name="search"),
     path("<id:pk>/", views.client_detail, name="detail"),
     path("<id:pk>/edit/", views.client_edit, name="edit"),
     path("<id:pk>/contacts/", views.client_contacts, name="contacts"),

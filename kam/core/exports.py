@@ -1,14 +1,14 @@
 """Spreadsheet exports that are safe to open: no cell may be read as a formula (CSV injection)."""
 
 import csv
-import io
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -30,14 +30,43 @@ def _plain(value):
     return neutralise(value if isinstance(value, (int, float, Decimal)) else str(value))
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    buffer = io.StringIO()
+class _Echo:
+    """A file whose write hands the text back: csv.writer then formats one row at a time."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+CSV_CHUNK = 500  # rows per piece sent: few enough writes, little held at once
+
+
+def _csv_pieces(header: Sequence[str], rows: Iterable[Sequence], language: str) -> Iterator[str]:
+    # The rows are read after the view returned: in the request's language all the same.
+    with translation.override(language):
+        yield from _csv_lines(header, rows)
+
+
+def _csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";")
     # Semicolons and a BOM: what Excel in a Russian locale opens correctly by double-click.
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([neutralise(str(h)) for h in header])
+    piece = ["\ufeff" + writer.writerow([neutralise(str(h)) for h in header])]
     for row in rows:
-        writer.writerow([_plain(v) for v in row])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        piece.append(writer.writerow([_plain(v) for v in row]))
+        if len(piece) >= CSV_CHUNK:
+            yield "".join(piece)
+            piece = []
+    yield "".join(piece)
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence]
+) -> StreamingHttpResponse:
+    """The table as CSV, sent while the rows are read: the whole file is never held, and the
+    first bytes leave before the last row is fetched (a 15,000-client export included)."""
+    response = StreamingHttpResponse(
+        _csv_pieces(header, rows, translation.get_language()),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -51,16 +80,24 @@ def xlsx_response(
     more_sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]] = (),
 ) -> HttpResponse:
     """A workbook of one table per sheet: ``sheet`` first, then ``more_sheets``
-    (name, header, rows)."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    for name, names, lines in ((sheet, header, rows), *more_sheets):
-        _write_sheet(workbook, name, names, lines)
-    workbook.close()
+    (name, header, rows).
+
+    Written in xlsxwriter's constant_memory mode: each row goes to a temporary file as it is
+    written, so memory does not grow with the rows. An XLSX is a zip completed only when it is
+    closed, so it cannot be streamed as it is written; the finished file is sent in one piece
+    (compressed, it is a small fraction of the sheet: about 2 MB for 15,000 clients)."""
+    with tempfile.TemporaryFile() as handle:
+        workbook = xlsxwriter.Workbook(
+            handle,
+            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        for name, names, lines in ((sheet, header, rows), *more_sheets):
+            _write_sheet(workbook, name, names, lines)
+        workbook.close()
+        handle.seek(0)
+        content = handle.read()
     response = HttpResponse(
-        buffer.getvalue(),
+        content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -77,7 +114,7 @@ def _write_sheet(workbook, sheet: str, header: Sequence[str], rows: Iterable[Seq
     row_no = 0
     for row_no, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
-            if value is None:
+            if value is None or value == "":  # an empty cell needs no write
                 continue
             if isinstance(value, Decimal):
                 worksheet.write_number(row_no, col, float(value), money)

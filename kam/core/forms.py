@@ -1,3 +1,4 @@
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -525,3 +528,42 @@ def distinct_values(queryset: QuerySet, field: str) -> list[str]:
     """
     values = queryset.exclude(**{field: ""}).order_by().values_list(field, flat=True).distinct()
     return sorted(values, key=str.casefold)
+
+
+# --- a choice among many: typed, not scrolled -----------------------------------------------------
+
+
+class SearchSelect(forms.Select):
+    """A model choice among as many rows as the company has (clients, products): the select holds
+    only the empty choice, "kept: …" and the current value, and a search box beside it asks
+    ``search_url`` (``?q=``) for at most a screenful of matches to pick from (kam.js), so the page
+    does not grow with the company. Without JavaScript the current value is still shown and kept.
+
+    The field's queryset still decides what may be submitted; :class:`KeepUnseenChoicesMixin`
+    works unchanged (its "kept" choice comes from the same iterator).
+    """
+
+    def __init__(self, search_url: str | StrPromise, attrs=None):
+        super().__init__(attrs)
+        self.search_url = search_url
+
+    def optgroups(self, name, value, attrs=None):
+        choices = self.choices
+        if isinstance(choices, ModelChoiceIterator):
+            # Only the chosen rows are read, not the whole queryset.
+            ids = [v for v in value if v not in ("", KEPT)]
+            narrowed = copy.copy(choices)
+            chosen = choices.queryset.filter(pk__in=ids) if ids else choices.queryset.none()
+            narrowed.queryset = chosen
+            self.choices = narrowed
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = choices
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The select is Django's own; the project's template only adds the search around it.
+        select = super().render(name, value, attrs, renderer)
+        return render_to_string(
+            "includes/search_select.html", {"select": select, "search_url": str(self.search_url)}
+        )

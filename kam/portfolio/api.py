@@ -55,7 +55,7 @@ def portfolio_list(request, filters: Query[PortfolioFilter], page: Query[PagePar
     clients = services.key_clients(request.auth)
     if filters.owner is not None:
         clients = clients.filter(owner_id=filters.owner)
-    rows, _totals = services.portfolio(clients[page.offset : page.offset + page.limit])
+    rows = services.portfolio_rows(clients[page.offset : page.offset + page.limit])
     return {"items": rows, "count": clients.count()}
 
 

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
+    Avg,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    Max,
     Q,
     Sum,
     Value,
@@ -231,12 +233,13 @@ def editable_test(user: User | None):
     )
 
 
-def portfolio(
+def portfolio_rows(
     clients, *, user: User | None = None, today: dt.date | None = None
-) -> tuple[list[PortfolioRow], PortfolioTotals]:
-    """Rows and totals of a key-client queryset: analytics come joined; the dossier completeness
-    costs a fixed three queries more, this year's potentials with actual purchases one, and
-    whether ``user`` may add a potential at most one, when each status was set at most one."""
+) -> list[PortfolioRow]:
+    """The rows of key clients (a page of them, or all for an export): analytics come joined;
+    the dossier completeness costs a fixed three queries more, this year's potentials with
+    actual purchases one, and whether ``user`` may add a potential at most one, when each
+    status was set at most one."""
     today = today or timezone.localdate()
     year = current_year(today)
     clients = list(clients)
@@ -264,25 +267,79 @@ def portfolio(
     changes = status_changes(clients)
     for row in rows:
         row.status_change = changes.get(row.client.pk)
-    scores = [row.score for row in rows if row.score is not None]
-    estimated = [row.potential for row in rows if row.potential is not None]
-    totals = PortfolioTotals(
-        clients=len(rows),
-        value=sum((row.value for row in rows), Decimal(0)),
-        average_score=sum(scores) / len(scores) if scores else None,
-        at_risk=sum(1 for row in rows if is_troubled(row.client, row.analytics)),
-        year=year,
-        with_potential=len(estimated),
-        potential=sum((p.potential_revenue for p in estimated), Decimal(0)),
-        actual=sum((p.actual for p in estimated), Decimal(0)),
-        demand=sum((p.total_demand or Decimal(0) for p in estimated), Decimal(0)),
-        risk_as_of=max(
-            (day for row in rows if (day := getattr(row.analytics, "as_of", None))), default=None
+    return rows
+
+
+def _potential_revenue() -> Round:
+    """Each estimate's potential revenue rounded to cents, as ClientPotential.potential_revenue."""
+    return Round(
+        ExpressionWrapper(
+            F("total_demand") * F("achievable_share") / HUNDRED,
+            output_field=DecimalField(max_digits=24, decimal_places=6),
         ),
-        # Every snapshot row of a recompute has its as-of date: the first one names the window.
-        window=next((Window.ending(r.analytics.as_of) for r in rows if r.analytics), None),  # type: ignore[attr-defined]
+        2,
+        output_field=DecimalField(**MONEY),
     )
-    return rows, totals
+
+
+def estimated_sales(estimates, year: int):
+    """The year's sales lines of the clients with ``estimates``, as ClientPotential.actual counts
+    them: ``date__year`` becomes a date range, read through the (client, date) index."""
+    return SalesLine.objects.filter(date__year=year, client_id__in=estimates.values("client_id"))
+
+
+def portfolio_totals(clients, *, today: dt.date | None = None) -> PortfolioTotals:
+    """The totals of a key-client queryset in four aggregate queries, however many clients: the
+    page shows one page of rows, the totals are over all of them."""
+    year = current_year(today)
+    money = DecimalField(**MONEY)
+    zero = Value(Decimal(0), output_field=money)
+    clients = clients.order_by()
+    ids = clients.values("pk")
+    figures = clients.aggregate(
+        clients=Count("pk"),
+        value=Coalesce(Sum("analytics__value"), zero),
+        at_risk=Count(
+            "pk", filter=Q(status__in=TROUBLED_STATUSES) | Q(analytics__risk__in=TROUBLED_RISKS)
+        ),
+        as_of=Max("analytics__as_of"),
+    )
+    average = (
+        ClientScore.objects.of_latest_run()
+        .filter(client_id__in=ids)
+        .aggregate(average=Avg("score"))["average"]
+    )
+    estimates = ClientPotential.objects.filter(year=year, client_id__in=ids)
+    planned = estimates.aggregate(
+        n=Count("pk"),
+        potential=Coalesce(Sum(_potential_revenue()), zero),
+        demand=Coalesce(Sum("total_demand"), zero),
+    )
+    actual = estimated_sales(estimates, year).aggregate(total=Coalesce(Sum("amount"), zero))[
+        "total"
+    ]
+    as_of = figures["as_of"]
+    return PortfolioTotals(
+        clients=figures["clients"],
+        value=figures["value"],
+        average_score=average,
+        at_risk=figures["at_risk"],
+        year=year,
+        with_potential=planned["n"],
+        potential=planned["potential"],
+        actual=actual,
+        demand=planned["demand"],
+        risk_as_of=as_of,
+        # Every snapshot row of a recompute has its as-of date: it names the window.
+        window=Window.ending(as_of) if as_of else None,
+    )
+
+
+def portfolio(
+    clients, *, user: User | None = None, today: dt.date | None = None
+) -> tuple[list[PortfolioRow], PortfolioTotals]:
+    """All the rows of a key-client queryset (the export, one KAM's page) and their totals."""
+    return portfolio_rows(clients, user=user, today=today), portfolio_totals(clients, today=today)
 
 
 def export_header(year: int, window: Window | None = None) -> list[str]:
@@ -412,16 +469,7 @@ def kam_loads(today: dt.date | None = None) -> list[KamLoad]:
         owned_clients__analytics__risk__in=TROUBLED_RISKS
     )
     estimates = ClientPotential.objects.filter(year=year)
-    # Each estimate's potential revenue rounded to cents, as ClientPotential.potential_revenue.
-    revenue = Round(
-        ExpressionWrapper(
-            F("total_demand") * F("achievable_share") / HUNDRED,
-            output_field=DecimalField(max_digits=24, decimal_places=6),
-        ),
-        2,
-        output_field=money,
-    )
-    planned = _per_owner(estimates, revenue=revenue, demand="total_demand")
+    planned = _per_owner(estimates, revenue=_potential_revenue(), demand="total_demand")
     # The year's purchases as ClientPotential.actual counts them (date__year becomes a range).
     sales = SalesLine.objects.filter(date__year=year, client__in=estimates.values("client_id"))
     bought = _per_owner(sales, actual="amount")

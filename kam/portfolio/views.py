@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,8 @@ from kam.core.models import Role, User
 from . import services
 from .forms import ReassignForm
 
+PAGE_SIZE = 25
+
 
 def _require_director(request) -> None:
     if not request.user.is_director:
@@ -26,13 +29,16 @@ def _require_director(request) -> None:
 @login_required
 def my_portfolio(request):
     """The key clients the reader works on: own, assisted KAMs', or on the team of."""
-    rows, totals = services.portfolio(services.key_clients(request.user), user=request.user)
+    clients = services.key_clients(request.user)
+    # One page of rows; the totals are over them all, by aggregate queries.
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "portfolio/mine.html",
         {
-            "rows": rows,
-            "totals": totals,
+            "rows": services.portfolio_rows(page.object_list, user=request.user),
+            "totals": services.portfolio_totals(clients),
+            "page": page,
             "show_owner": request.user.is_director or request.user.role != Role.KAM,
             "nav": "portfolio",
         },
@@ -46,23 +52,28 @@ def kam_portfolio(request, pk: int):
     if not (user.is_director or (user.role == Role.KAM and user.pk == pk)):
         raise Http404
     kam = get_object_or_404(User, pk=pk, role=Role.KAM)
-    rows, totals = services.portfolio(services.key_clients(user, owner=kam), user=user)
+    clients = services.key_clients(user, owner=kam)
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     others = (
         Client.objects.visible_to(user)
         .filter(owner=kam, is_key=False)
         .select_related("analytics")
         .order_by("name", "pk")
     )
-    key_accounts = sum(1 for row in rows if row.client.status != ClientStatus.LOST)
+    # The first of the other clients; the client list (filtered to them) has them all.
+    first_others = list(others[:PAGE_SIZE])
+    key_accounts = clients.exclude(status=ClientStatus.LOST).count()
     status = services.load_status(key_accounts)
     return render(
         request,
         "portfolio/kam.html",
         {
             "kam": kam,
-            "rows": rows,
-            "totals": totals,
-            "others": [services.PortfolioRow(c, services.analytics_of(c)) for c in others],
+            "rows": services.portfolio_rows(page.object_list, user=user),
+            "totals": services.portfolio_totals(clients),
+            "page": page,
+            "others": [services.PortfolioRow(c, services.analytics_of(c)) for c in first_others],
+            "others_count": others.count() if len(first_others) == PAGE_SIZE else len(first_others),
             "key_accounts": key_accounts,
             "status": status,
             "status_label": services.LOAD_LABELS[status],

@@ -226,7 +226,7 @@ def test_own_object(route, persona, world, login):
     response = _request(client, route, kwargs, data, token)
     _check(route, world, persona, response, kwargs, before, done_before)
     if persona in route.allowed and route.hidden_from_list and persona != "director":
-        assert route.hidden_from_list(world) not in response.content.decode()
+        assert route.hidden_from_list(world) not in response.getvalue().decode()
 
 
 # The outsider owns ``foreign``; their view of someone else's object is the own-object test.

@@ -92,7 +92,7 @@ def test_an_outsider_does_not_find_a_foreign_client_by_its_inn(world, login):
 def test_the_client_export_has_inn_and_kpp(world, login):
     Client.objects.filter(pk=world.own.pk).update(inn=INN, kpp=KPP)
     response = login(world.kam).get(reverse("clients:export"), {"format": "csv"})
-    header, row = (line.split(";") for line in response.content.decode("utf-8-sig").splitlines())
+    header, row = (line.split(";") for line in response.getvalue().decode("utf-8-sig").splitlines())
     at = header.index("INN")
     assert header[at : at + 2] == ["INN", "KPP"]
     assert row[at : at + 2] == [INN, KPP]

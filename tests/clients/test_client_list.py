@@ -91,7 +91,7 @@ def test_exports_neutralise_formula_injection(world, login, evil):
     cells = [row[1] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert "'" + evil in cells
     assert all(not str(c).startswith(("=", "+", "-", "@")) for c in cells)
-    text = client.get(reverse("clients:export"), {"format": "csv"}).content.decode("utf-8-sig")
+    text = client.get(reverse("clients:export"), {"format": "csv"}).getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert ["'" + evil] == [r[1] for r in rows[1:] if r[1].endswith(evil)]
 
@@ -101,7 +101,8 @@ def test_export_follows_the_filters_and_the_access_rule(world, login):
     text = (
         login(world.kam)
         .get(reverse("clients:export"), {"format": "csv", "region": "Kazan"})
-        .content.decode("utf-8-sig")
+        .getvalue()
+        .decode("utf-8-sig")
     )
     assert "Kazan Buyer" in text
     assert "Own Client" not in text

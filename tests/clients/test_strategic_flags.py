@@ -224,7 +224,7 @@ def test_the_exports_have_the_flags_and_the_payment_share(flagged, world, login)
     assert by_name["Expert"] == ("no", "no", "yes", 64.0)
     assert by_name["Both"] == ("yes", "no", "yes", None)
     text = client.get(reverse("clients:export"), {"format": "csv", "reference": "yes"})
-    lines = list(csv.reader(io.StringIO(text.content.decode("utf-8-sig")), delimiter=";"))
+    lines = list(csv.reader(io.StringIO(text.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert lines[0][-4:] == columns
     assert [line[1] for line in lines[1:]] == ["Reference"]
     assert lines[1][-4:] == ["no", "yes", "no", ""]

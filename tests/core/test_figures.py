@@ -64,7 +64,7 @@ def _column(header, rows, title_start):
 
 
 def _csv(response):
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     return rows[0], rows[1:]
 
 

@@ -26,7 +26,7 @@ def noisy_year(world):
 def test_the_csv_writes_exact_decimals(world, login):
     year = noisy_year(world)
     response = login(world.kam).get(reverse("portfolio:export"), {"format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     row = rows[0]
     assert row[f"Actual, {year}"] == "6.09"
     assert row[f"Gap, {year}"] == "3993.91"

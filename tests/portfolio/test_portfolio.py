@@ -7,9 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kam.clients.models import ClientType
+from kam.clients.models import Client, ClientType
 from kam.insights.models import ClientAnalytics
 from kam.portfolio import services
+from kam.portfolio.views import PAGE_SIZE
 
 from ..factories import add_member, make_client, make_scoring
 
@@ -71,7 +72,31 @@ def test_mine_query_count_is_bounded(world, login):
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(many) == len(few) <= 9  # 6 + the dossier completeness's fixed 3
+    # 6 + the dossier completeness's fixed 3 + the page count + the totals' fixed 4
+    assert len(many) == len(few) <= 14
+
+
+def test_mine_shows_one_page_of_rows_and_totals_over_all(world, login):
+    for n in range(PAGE_SIZE + 2):
+        analytics(make_client(world.kam, name=f"Key {n:02d}", is_key=True), "10.00")
+    client = login(world.kam)
+
+    first = client.get(reverse("portfolio:mine"))
+    second = client.get(reverse("portfolio:mine"), {"page": 2})
+
+    assert len(first.context["rows"]) == PAGE_SIZE
+    total = first.context["totals"]
+    assert total.clients == world_key_clients(world) > PAGE_SIZE
+    assert total == second.context["totals"]
+    assert "Page 1 of 2" in first.content.decode()
+    shown = {r.client.pk for r in first.context["rows"]} | {
+        r.client.pk for r in second.context["rows"]
+    }
+    assert len(shown) == total.clients
+
+
+def world_key_clients(world) -> int:
+    return Client.objects.visible_to(world.kam).filter(is_key=True).count()
 
 
 def test_kam_portfolio_query_count_is_bounded(world, login):
@@ -86,7 +111,20 @@ def test_kam_portfolio_query_count_is_bounded(world, login):
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(many) == len(few) <= 10  # 7 + the dossier completeness's fixed 3
+    # 7 + the dossier completeness's fixed 3 + the totals' fixed 4 + the page and key-account counts
+    assert len(many) == len(few) <= 16
+
+
+def test_kam_page_shows_the_first_other_clients_and_links_to_all(world, login):
+    for n in range(PAGE_SIZE + 3):
+        make_client(world.kam, name=f"Plain {n:02d}")
+    others = Client.objects.filter(owner=world.kam, is_key=False).count()
+
+    response = login(world.director).get(reverse("portfolio:kam", args=[world.kam.pk]))
+
+    assert len(response.context["others"]) == PAGE_SIZE
+    assert response.context["others_count"] == others
+    assert f"All {others} other clients in the client list" in response.content.decode()
 
 
 def test_kam_opens_only_their_own_portfolio(world, login):

@@ -126,7 +126,7 @@ def test_the_page_query_count_does_not_grow_with_estimated_clients(world, login)
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["rows"]) == 7
-    assert len(many) == len(few) <= 10
+    assert len(many) == len(few) <= 14  # with the page count and the totals' fixed 4
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_the_export_neutralises_formulas(world, login):
     world.own.name = "=HYPERLINK(1)"
     world.own.save()
     response = login(world.kam).get(reverse("portfolio:export"), {"format": "csv"})
-    assert "'=HYPERLINK(1)" in response.content.decode()
+    assert "'=HYPERLINK(1)" in response.getvalue().decode()
     _, rows = sheet(login(world.kam).get(reverse("portfolio:export")))
     assert rows[0]["Client"] == "'=HYPERLINK(1)"
 

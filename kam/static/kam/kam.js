@@ -35,6 +35,24 @@
       });
     });
   }
+  // SearchSelect (kam.core.forms): a found row clicked becomes the select's value.
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest("[data-pick]");
+    var box = pick && pick.closest("[data-search-select]");
+    if (!box) return;
+    var select = box.querySelector("select");
+    var option = Array.prototype.find.call(select.options, function (o) {
+      return o.value === pick.getAttribute("data-pick");
+    });
+    if (!option) {
+      option = new Option(pick.getAttribute("data-label"), pick.getAttribute("data-pick"));
+      select.add(option);
+    }
+    select.value = option.value;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    box.querySelector("input[type=search]").value = "";
+    box.querySelector(".kam-search-results").replaceChildren();
+  });
   document.addEventListener("DOMContentLoaded", function () { stickColumns(document); });
   window.addEventListener("resize", function () { stickColumns(document); });
   document.addEventListener("htmx:afterSwap", function (event) { stickColumns(event.target); });
