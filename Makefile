@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run dev test install install-test migrate demo lint format check-migrations messages browser-test bench load clean
+.PHONY: run dev test install install-test migrate demo lint format check-migrations messages browser-test bench bench-pages load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ messages: $(STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/import_sales.py
+
+## make bench-pages: every page, export and API read timed at 1× and 10× the demo company, with
+## the budgets checked (bench/pages.py; PAGES_ARGS="--sizes 1,10,100 --database-url postgres://…").
+bench-pages: $(TEST_STAMP)
+	$(PY) bench/pages.py --check $(PAGES_ARGS)
 
 ## make load: Locust against `kam serve` on a 10x demo, 50 users for 3 minutes (bench/load.py).
 load: $(STAMP)

@@ -17,12 +17,14 @@ import math
 import random
 import re
 import time
+from array import array
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import polars as pl
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
@@ -41,6 +43,7 @@ from kam.clients.models import (
     Tender,
     TenderResult,
 )
+from kam.core.bulk import insert_rows
 from kam.core.models import Role, User
 from kam.imports.models import ImportJob
 from kam.insights.models import AnalyticsRun
@@ -367,7 +370,7 @@ class _Builder:
         self.say("Contacts")
         self.write_contacts()
         self.write_presence()
-        self.say(f"Sales lines ({len(self.lines)})")
+        self.say(f"Sales lines ({self.lines.height})")
         self.write_sales()
         self.say("Tenders")
         self.write_tenders()
@@ -494,9 +497,13 @@ class _Builder:
 
         # Sizes: a rank-size (Pareto-like) curve over the buying clients.
         buying = [p for p in plans if p.story != "prospect"]
+        # A bigger company has proportionally more clients of every size (rank r stands where
+        # rank 1 + (r - 1)·150/n stands in the default company), so the sales lines per client
+        # stay about constant; a smaller company is the top of the default one.
+        stretch = min(1.0, DEFAULT_CLIENTS / n)
         sizes = sorted(
             (
-                TOP_CLIENT * r**-SIZE_SLOPE * rng.lognormvariate(0, 0.15)
+                TOP_CLIENT * (1 + (r - 1) * stretch) ** -SIZE_SLOPE * rng.lognormvariate(0, 0.15)
                 for r in range(1, len(buying) + 1)
             ),
             reverse=True,
@@ -714,7 +721,10 @@ class _Builder:
     def plan_sales(self) -> None:
         as_of, m = self.as_of, self.m
         days = [_working_days(y, mo, as_of) for y, mo in self.months]
-        orders = []  # (date, client idx, order no., [(product index, qty, amount, cost)])
+        # One entry per line in typed arrays (8 bytes a value): at 100× the demo there are ~5 M
+        # lines, which as tuples of Decimals would take gigabytes. Quantities in thousandths,
+        # money in kopecks; the order of a line is (date, client, its number for the client).
+        cols: dict[str, array] = {name: array("q") for name in _LINE_COLUMNS}
         for p in self.clients:
             if p.story == "prospect":
                 continue
@@ -754,7 +764,6 @@ class _Builder:
                 ]
                 unit = revenue / sum(map(sum, shares))
                 for (date, chosen), weights in zip(month_orders, shares, strict=True):
-                    lines = []
                     for j, w in zip(chosen, weights, strict=True):
                         prod = self.products[j]
                         if (
@@ -767,20 +776,26 @@ class _Builder:
                             price, cost = prod.price, prod.cost
                         qty = _quantity(unit * w / float(price * net), prod.digits)
                         amount = (qty * price * net).quantize(CENT, ROUND_HALF_UP)
-                        lines.append((j, qty, amount, (qty * cost).quantize(CENT, ROUND_HALF_UP)))
+                        line_cost = (qty * cost).quantize(CENT, ROUND_HALF_UP)
                         p.total += amount
-                    orders.append((date, p.idx, seq, lines))
+                        for name, value in zip(
+                            _LINE_COLUMNS,
+                            (
+                                date.toordinal(),
+                                p.idx,
+                                seq,
+                                j,
+                                int(qty.scaleb(3)),
+                                int(amount.scaleb(2)),
+                                int(line_cost.scaleb(2)),
+                            ),
+                            strict=True,
+                        ):
+                            cols[name].append(value)
                     seq += 1
                     if p.last_sale is None or date > p.last_sale:
                         p.last_sale = date
-        orders.sort(key=lambda o: (o[0], o[1], o[2]))
-        self.lines = []
-        counters: dict[int, int] = {}
-        for date, idx, _seq, lines in orders:
-            counters[date.year] = counters.get(date.year, 0) + 1
-            number = f"УПД-{date.year}-{counters[date.year]:06d}"
-            for j, qty, amount, cost in lines:
-                self.lines.append((date, idx, j, qty, amount, cost, number))
+        self.lines = _number_orders(pl.DataFrame({name: cols[name] for name in _LINE_COLUMNS}))
 
     def ramp(self, p: _ClientPlan, i: int) -> float:
         """Level of purchases in month ``i``: start-up, decline before leaving, at-risk slump."""
@@ -1214,23 +1229,19 @@ class _Builder:
         self.bulk(objs, CompetitorPresence)
 
     def write_sales(self) -> None:
-        clients = [_written(p.obj).pk for p in self.clients]
-        products = [_written(p.obj).pk for p in self.products]
-        SalesLine.objects.bulk_create(
-            (
-                SalesLine(
-                    date=date,
-                    client_id=clients[idx],
-                    product_id=products[j],
-                    quantity=qty,
-                    amount=amount,
-                    cost=cost,
-                    document_number=number,
-                )
-                for date, idx, j, qty, amount, cost, number in self.lines
-            ),
-            batch_size=BATCH * 2,
+        clients = pl.Series([_written(p.obj).pk for p in self.clients], dtype=pl.Int64)
+        products = pl.Series([_written(p.obj).pk for p in self.products], dtype=pl.Int64)
+        rows = self.lines.select(
+            pl.col("date").cast(pl.Utf8),
+            pl.col("client").map_batches(lambda idx: clients.gather(idx), return_dtype=pl.Int64),
+            pl.col("product").map_batches(lambda j: products.gather(j), return_dtype=pl.Int64),
+            _decimal("quantity", 3),
+            _decimal("amount", 2),
+            _decimal("cost", 2),
+            "document_number",
         )
+        # Database-ready text and numbers, written in slices: never a model instance per line.
+        insert_rows(SalesLine, rows.columns, rows.iter_rows(buffer_size=BATCH * 10))
 
     def write_tenders(self) -> None:
         rng = self.rng("tenders")
@@ -1611,3 +1622,32 @@ def _weighted_sample(rng: random.Random, items: list, weights: list[float], k: i
         out.append(items.pop(j))
         weights.pop(j)
     return out
+
+
+_LINE_COLUMNS = ("date", "client", "seq", "product", "quantity", "amount", "cost")
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def _number_orders(lines: pl.DataFrame) -> pl.DataFrame:
+    """Lines in the order of their documents (date, client, the client's order), each with its
+    document's number: УПД-<year>-<the year's running count of documents>."""
+    lines = lines.with_columns(date=(pl.col("date") - _EPOCH).cast(pl.Int32).cast(pl.Date)).sort(
+        "date", "client", "seq", maintain_order=True
+    )
+    new = pl.any_horizontal(
+        pl.col(c).ne_missing(pl.col(c).shift()) for c in ("date", "client", "seq")
+    )
+    year = pl.col("date").dt.year()
+    count = new.cast(pl.Int64).cum_sum().over(year)
+    return lines.with_columns(
+        document_number=pl.concat_str(
+            pl.lit("УПД-"), year.cast(pl.Utf8), pl.lit("-"), count.cast(pl.Utf8).str.zfill(6)
+        )
+    ).drop("seq")
+
+
+def _decimal(column: str, places: int) -> pl.Expr:
+    """An integer column counted in 10^-places as decimal text (all the demo's values are ≥ 0)."""
+    whole = pl.col(column) // 10**places
+    part = (pl.col(column) % 10**places).cast(pl.Utf8).str.zfill(places)
+    return pl.concat_str(whole.cast(pl.Utf8), pl.lit("."), part).alias(column)

@@ -150,3 +150,15 @@ def test_russian_texts_agree_in_number_and_gender():
     ]
     assert _gender("{Уволился|Уволилась}.", female=True) == "Уволилась."
     assert _gender("{Уволился|Уволилась}.", female=False) == "Уволился."
+
+
+@pytest.mark.slow  # two builds of 150 and 300 clients: ~10 s
+def test_a_bigger_company_has_about_the_same_sales_lines_per_client():
+    """`--clients 300` is two default companies' worth of buyers of every size, not 150 more
+    small ones (before: 10× the clients gave 2.4× the lines)."""
+    per_client = []
+    for clients in (150, 300):
+        summary = build_demo(seed=7, clients=clients, months=3, as_of=AS_OF)
+        per_client.append(summary.sales_lines / clients)
+        wipe_demo()
+    assert 0.85 <= per_client[1] / per_client[0] <= 1.15
