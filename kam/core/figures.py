@@ -122,6 +122,8 @@ class Figure:
 
 _12M = _("the last 12 complete calendar months up to the as-of date (the day of the last sale)")
 _YEAR = _("calendar year %(year)s, from the client's potential estimate for that year")
+# A past year is whole; the current one runs to today.
+_YTD = _("calendar year %(year)s; the current year up to today (year to date)")
 
 FIGURES: dict[str, Figure] = {
     f.key: f
@@ -171,13 +173,13 @@ FIGURES: dict[str, Figure] = {
         Figure(
             "actual",
             _("Actual, %(year)s"),
-            _("calendar year %(year)s up to today (year to date)"),
+            _YTD,
             _("sum of the imported sales lines of the client dated in that year"),
         ),
         Figure(
             "share_of_wallet",
             _("Share of wallet, %(year)s"),
-            _("calendar year %(year)s up to today (year to date)"),
+            _YTD,
             _("actual purchases in the year / total demand in the year"),
         ),
         Figure(

@@ -14,11 +14,12 @@ register = template.Library()
 @register.simple_tag
 def figure_label(key: str, window: Window | None = None, year: int | None = None):
     f = figure(key)
+    return _label(key, f.tooltip(window=window, year=year), f.text(year=year))
+
+
+def _label(key: str, title: str, text: str):
     return format_html(
-        '<span class="figure-label" data-figure="{}" title="{}">{}</span>',
-        key,
-        f.tooltip(window=window, year=year),
-        f.text(year=year),
+        '<span class="figure-label" data-figure="{}" title="{}">{}</span>', key, title, text
     )
 
 
@@ -32,13 +33,10 @@ def figure_window(as_of):
 def figure_column(key: str):
     """The label of a column whose rows are years: the window is in each value's tooltip."""
     f = figure(key)
-    return format_html(
-        '<span class="figure-label" data-figure="{}" title="{}">{}</span>',
-        key,
-        gettext("%(source)s. Each row is one year: a value's tooltip names its window.")
-        % {"source": capfirst(str(f.source))},
-        f.column(),
-    )
+    title = gettext("%(source)s. Each row is one year: a value's tooltip names its window.") % {
+        "source": capfirst(str(f.source))
+    }
+    return _label(key, title, f.column())
 
 
 @register.simple_tag
