@@ -8,7 +8,8 @@ same synthetic lines (client = i mod 5,000, day = 2024-01-01 + i mod 366, the sa
 costs), written straight into the table (executemany on SQLite, COPY on PostgreSQL) — none of
 that is timed. Then it runs `kam recompute` as a child process twice (the first run, and a second
 one replacing the snapshot) and prints wall seconds, the child's peak RSS (wait4's ru_maxrss),
-the run's own step timings and the key-client scoring that follows it (included in wall seconds).
+the run's own step timings (write: the snapshot and the run row; write.snapshots: the snapshot
+rows alone) and the key-client scoring that follows it (included in wall seconds).
 """
 
 import argparse

@@ -267,6 +267,10 @@ KAM_KEY_ACCOUNT_NORM = env_norm("KAM_KEY_ACCOUNT_NORM", (4, 10))
 # for KAM_JOB_STALE_AFTER seconds is marked interrupted (and its half-written import undone).
 KAM_JOB_BEAT = float(os.environ.get("KAM_JOB_BEAT", 5))
 KAM_JOB_STALE_AFTER = float(os.environ.get("KAM_JOB_STALE_AFTER", 120))
+# An XLSX export of more rows than this is written by the worker, with a progress page and a
+# download link, instead of during the request; its file is kept KAM_EXPORT_KEEP_DAYS days.
+KAM_EXPORT_INLINE_ROWS = env_int("KAM_EXPORT_INLINE_ROWS", 5000)
+KAM_EXPORT_KEEP_DAYS = env_int("KAM_EXPORT_KEEP_DAYS", 7)
 
 TASKS = {
     "default": {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("clients/", include("kam.clients.urls")),
     path("products/", include("kam.sales.urls")),
     path("imports/", include("kam.imports.urls")),
+    path("exports/", include("kam.core.export_urls")),
     path("analytics/", include("kam.insights.urls")),
     path("portfolio/", include("kam.portfolio.urls")),
     path("", include("kam.potential.urls")),

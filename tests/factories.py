@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from kam.clients.models import Client, Competitor, Contact, TeamMembership
@@ -32,6 +33,27 @@ def make_product(**extra) -> Product:
     n = next(_seq)
     fields = {"sku": f"P{n:05d}", "name": f"Product {n}", "list_price": Decimal("10.00")}
     return Product.objects.create(**(fields | extra))
+
+
+def make_weekly_sales(clients, product: Product, *, weeks: int, start: dt.date) -> None:
+    """One line a week for each client, then fresh statistics on PostgreSQL: enough lines over
+    enough clients for a query planner to choose as it would on a company's data."""
+    SalesLine.objects.bulk_create(
+        SalesLine(
+            client=client,
+            product=product,
+            date=start + dt.timedelta(days=n * 7),
+            quantity=Decimal(1),
+            amount=Decimal(10),
+            cost=Decimal(5),
+            document_number=f"D{client.pk}-{n}",
+        )
+        for client in clients
+        for n in range(weeks)
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def make_sale(client: Client, product: Product, **extra) -> SalesLine:

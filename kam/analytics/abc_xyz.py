@@ -31,7 +31,7 @@ import polars as pl
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.frames import margin_expr, validate_transactions
+from kam.analytics.frames import by_value, margin_expr, validate_transactions
 from kam.analytics.windows import month_index_expr, resolve_as_of, window_month_range
 
 ABC_CLASSES = ("A", "B", "C")
@@ -83,7 +83,7 @@ def classify_abc(
     positive = pl.col(s.VALUE).clip(lower_bound=0.0)
     total = positive.sum()
     above = positive.cum_sum() - positive
-    ranked = values.sort([s.VALUE, s.CLIENT], descending=[True, False], nulls_last=True)
+    ranked = values.sort(by_value(), descending=[True, False], nulls_last=True)
     return ranked.with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias(s.RANK),
         pl.when(total > 0).then(positive / total).otherwise(0.0).alias(s.SHARE),

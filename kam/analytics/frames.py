@@ -162,3 +162,13 @@ def margin_expr(frame: pl.DataFrame) -> pl.Expr:
     raise AnalyticsInputError(
         f"transactions: margin basis needs a '{s.MARGIN}' or a '{s.COST}' column", s.COST
     )
+
+
+def by_value() -> list[pl.Expr]:
+    """Sort keys of clients by value, highest first (sort ``descending=[True, False]``): the value
+    to the cent, then the id.
+
+    Sums of the same lines differ in their last bits from run to run (Polars adds in parallel):
+    two clients equal to the cent swapped places between runs.
+    """
+    return [pl.col(s.VALUE).round(2), pl.col(s.CLIENT)]

@@ -14,7 +14,7 @@ import math
 import polars as pl
 
 from kam.analytics import schema as s
-from kam.analytics.frames import numeric_column, require_columns
+from kam.analytics.frames import by_value, numeric_column, require_columns
 
 CLIENT_SHARE = "client_share"
 VALUE_SHARE = "cum_value_share"
@@ -24,7 +24,7 @@ def _ranked(values: pl.DataFrame) -> pl.DataFrame:
     require_columns(values, (s.CLIENT, s.VALUE), "client values")
     return values.select(
         s.CLIENT, numeric_column(values, s.VALUE, "client values").alias(s.VALUE)
-    ).sort([s.VALUE, s.CLIENT], descending=[True, False])
+    ).sort(by_value(), descending=[True, False])
 
 
 def pareto_curve(values: pl.DataFrame) -> pl.DataFrame:

@@ -31,7 +31,7 @@ import polars as pl
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.frames import numeric_column, require_columns
-from kam.analytics.summary import grouped_calibration, purchase_days
+from kam.analytics.summary import client_day_key, grouped_calibration, purchase_days
 from kam.analytics.windows import days_between
 
 
@@ -84,9 +84,11 @@ def rhythm(
     # aggregation is several times slower with hundreds of thousands of clients.
     same_client = pl.col(s.CLIENT) == pl.col(s.CLIENT).shift(1)
     gap = pl.when(same_client).then((pl.col(s.DATE) - pl.col(s.DATE).shift(1)).dt.total_days())
+    packed = client_day_key(days)
+    order = [packed[0]] if packed is not None else [pl.col(s.CLIENT), pl.col(s.DATE)]
     per_client = (
         days.lazy()
-        .sort(s.CLIENT, s.DATE)
+        .sort(order)
         .with_columns(gap.alias("_gap"))
         .group_by(s.CLIENT)
         .agg(

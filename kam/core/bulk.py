@@ -8,9 +8,11 @@ text, dates and numbers as Python values; no signals, no defaults are applied.
 import itertools
 from collections.abc import Iterable, Sequence
 
+import polars as pl
 from django.db import connection, models
 
 BATCH = 2_000
+CSV_ROWS = 50_000  # rows of a frame per CSV piece sent to COPY
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -31,21 +33,24 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
             cursor.executemany(sql, chunk)
 
 
-def insert_instances(model: type[models.Model], objs: Iterable[models.Model]) -> None:
-    """Insert unsaved ``objs`` (the database assigns the keys) through :func:`insert_rows`.
+def insert_frame(model: type[models.Model], frame: pl.DataFrame) -> None:
+    """Insert the rows of ``frame``, whose columns are named by ``model``'s fields.
 
-    Each value goes through its field's ``pre_save`` and ``get_db_prep_save``, exactly as a
-    ``save()`` would prepare it; only the per-object machinery of ``bulk_create`` is skipped.
+    On PostgreSQL Polars writes the rows as CSV for ``COPY … (FORMAT csv)``, so no value passes
+    through Python (tuples written row by row: 12 of 17 s at 100,000 snapshot rows).
+    Values as for :func:`insert_rows`; a datetime column must carry its time zone.
     """
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if not (f.primary_key and isinstance(f, models.AutoField))
-    ]
-    rows = (
-        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
-    )
-    insert_rows(model, [f.name for f in fields], rows)
+    if connection.vendor != "postgresql":
+        insert_rows(model, frame.columns, frame.iter_rows())
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(_column(model, name)) for name in frame.columns)
+    with connection.cursor() as cursor:
+        sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN (FORMAT csv)"
+        with cursor.cursor.copy(sql) as copy:
+            for part in frame.iter_slices(CSV_ROWS):
+                # "" for an empty string and nothing for NULL, as COPY csv reads them.
+                copy.write(part.write_csv(include_header=False))
 
 
 RETURNING_BATCH = 500  # rows a multi-row INSERT … RETURNING carries

@@ -151,3 +151,83 @@ class WorkerProcess(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being written")
+    SUCCEEDED = "succeeded", _("Ready")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # A file holds what its author could see when it was written: nobody else's to open.
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(created_by=user)
+
+
+class ExportJob(models.Model):
+    """A spreadsheet too large to write during the request: written by a worker, downloaded
+    from its page by the user who asked for it (kam.core.exports). The rows are chosen again
+    in the worker, as that user and with the page's filters, so the file holds only what the
+    user may see at the time it is written."""
+
+    # The dotted path of the export view (made by kam.core.exports.exporter).
+    name = models.CharField(_("export"), max_length=200)
+    query = models.TextField(_("filters"), blank=True)  # the page's query string
+    title = models.CharField(_("title"), max_length=200)  # the first sheet's, when asked
+    back_url = models.CharField(max_length=500, blank=True)  # the page it was asked from
+    language = models.CharField(_("language"), max_length=10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    # The process writing the file (kam.core.jobs): if it stops beating, the job is swept.
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="export_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("exports:detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            ExportStatus.SUCCEEDED,
+            ExportStatus.FAILED,
+            ExportStatus.INTERRUPTED,
+        }
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone, translation
@@ -11,8 +12,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .access import can_unlock_logins
+from .exports import XLSX_TYPE
 from .forms import ApiTokenForm, UnlockForm
-from .models import ApiToken, LoginUnlock
+from .jobs import worker_state
+from .models import ApiToken, ExportJob, ExportStatus, LoginUnlock
 from .services import unlock_login
 from .throttle import current_failures
 
@@ -117,3 +120,53 @@ def lockout_unlock(request):
         text = _("“%(username)s” can log in from %(address)s again (%(forgotten)s).")
     messages.success(request, text % values)
     return redirect("lockouts")
+
+
+# --- exports written by a worker (kam.core.exports) --------------------------------------------
+
+
+def _export_job(request, pk: int) -> ExportJob:
+    return get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk)
+
+
+def _export_context(job: ExportJob) -> dict:
+    return {"job": job, "worker": worker_state(job.worker) if not job.is_finished else None}
+
+
+@login_required
+def export_list(request):
+    """The user's own exports of the last KAM_EXPORT_KEEP_DAYS days, newest first."""
+    jobs = ExportJob.objects.visible_to(request.user).defer("query")[:EXPORTS_SHOWN]
+    return render(
+        request,
+        "core/exports.html",
+        {"jobs": jobs, "keep_days": settings.KAM_EXPORT_KEEP_DAYS, "shown": EXPORTS_SHOWN},
+    )
+
+
+EXPORTS_SHOWN = 50
+
+
+@login_required
+def export_detail(request, pk: int):
+    job = _export_job(request, pk)
+    context = _export_context(job) | {"keep_days": settings.KAM_EXPORT_KEEP_DAYS}
+    return render(request, "core/export.html", context)
+
+
+@login_required
+def export_progress(request, pk: int):
+    """Polled by HTMX every second until the file is ready."""
+    return render(request, "core/_export_progress.html", _export_context(_export_job(request, pk)))
+
+
+@login_required
+def export_download(request, pk: int):
+    job = _export_job(request, pk)
+    if job.status != ExportStatus.SUCCEEDED or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:  # removed from disk by hand: say so rather than fail
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.filename, content_type=XLSX_TYPE)

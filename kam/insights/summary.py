@@ -24,6 +24,7 @@ analytics core's English text (the workbook carries it in the report's language)
 """
 
 import datetime as dt
+import io
 import json
 import math
 from pathlib import Path
@@ -174,8 +175,11 @@ def write(path: Path, summary: dict[str, Any]) -> None:
         frame: pl.DataFrame = summary["clients"]
         if frame.height:
             out.write(b"\n")
-            # write_ndjson: one object per line, the newlines then become the array's commas
-            lines = frame.write_ndjson().encode("utf-8")
+            # write_ndjson: one object per line, the newlines then become the array's commas.
+            # Written as bytes: as text it took half as long again to make and encode.
+            buffer = io.BytesIO()
+            frame.write_ndjson(buffer)
+            lines = buffer.getvalue()
             out.write(lines[:-1].replace(b"}\n{", b"},\n{"))
             out.write(b"\n  ")
         out.write(b"]\n}\n")

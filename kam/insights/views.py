@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +17,7 @@ from kam.analytics.abc_xyz import ABC_CLASSES
 from kam.analytics.config import AnalysisConfig
 from kam.clients.models import Client
 from kam.core.access import can_see_company_analytics
-from kam.core.exports import xlsx_response
+from kam.core.exports import Sheet, Table, dated, exporter
 from kam.core.figures import FIGURES
 from kam.core.forms import form_status, report_saved, run_service
 
@@ -169,28 +168,20 @@ EXPORT_FIELDS = (
 )
 
 
-@login_required
-def export(request):
+@exporter
+def export(asked) -> Table:
     snapshots = (
-        visible_snapshots(request.user)
+        visible_snapshots(asked.user)
         .select_related("client", "client__owner")
         .order_by("-value", "client__name")
     )
     rows = ([get(a) for _label, get in EXPORT_FIELDS] for a in snapshots.iterator(chunk_size=2000))
-    stamp = timezone.localdate().isoformat()
-    more = []
+    sheets = [Sheet(_("Analytics"), [str(label) for label, _get in EXPORT_FIELDS], rows)]
     run = AnalyticsRun.objects.filter(status=RunStatus.SUCCEEDED).first()
-    if run is not None and can_see_company_analytics(request.user):
-        more.append(
-            (_("Models"), [_("Model"), _("Parameter"), _("Value")], model_parameter_rows(run))
-        )
-    return xlsx_response(
-        f"analytics-{stamp}.xlsx",
-        _("Analytics"),
-        [str(label) for label, _get in EXPORT_FIELDS],
-        rows,
-        more_sheets=more,
-    )
+    if run is not None and can_see_company_analytics(asked.user):
+        header = [_("Model"), _("Parameter"), _("Value")]
+        sheets.append(Sheet(_("Models"), header, model_parameter_rows(run)))
+    return Table(dated("analytics"), sheets, rows=snapshots.count())
 
 
 def model_parameter_rows(run: AnalyticsRun) -> list[list]:

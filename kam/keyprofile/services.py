@@ -29,7 +29,7 @@ from kam.analytics import scoring
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.windows import analysis_window
 from kam.clients.models import Client
-from kam.core.bulk import insert_rows
+from kam.core.bulk import insert_frame
 from kam.core.locking import Base, Change, IfMatch, check_values, same
 from kam.core.models import Role
 from kam.insights.models import AnalyticsRun
@@ -577,7 +577,7 @@ def rescore(
                 *_json_columns(criteria, used),
             )
         )
-        insert_rows(ClientScore, SCORE_FIELDS, rows.iter_rows())
+        insert_frame(ClientScore, rows.rename(dict(zip(rows.columns, SCORE_FIELDS, strict=True))))
         stale = ScoringRun.objects.order_by("-pk").values_list("pk", flat=True)[KEEP_RUNS:]
         ScoringRun.objects.filter(pk__in=list(stale)).delete()
         run.seconds = time.perf_counter() - started

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kam.core.exports import xlsx_response
+from kam.core.exports import Sheet, Table, exporter
 from kam.core.forms import RESOLVE, TAKE_THEIRS, form_status, report_saved, run_service
 from kam.qualification.services import can_decide
 
@@ -122,10 +122,10 @@ def _movement_text(row: ClientScore) -> str:
     return f"{change:+d}" if change else "0"
 
 
-@login_required
-def export(request):
+@exporter
+def export(asked) -> Table:
     run = services.ensure_scored()
-    _form, scores = _visible_scores(request, run)
+    _form, scores = _visible_scores(asked, run)
     labels = _labels(Metric.values)
     metrics = [c.metric for c in run.profile.criteria.all()]
     header = [
@@ -161,11 +161,10 @@ def export(request):
         ]
         for row in scores.iterator(chunk_size=2000)
     )
-    return xlsx_response(
-        f"key-clients-v{run.profile.version}-{run.as_of:%Y-%m-%d}.xlsx",
-        _("Key clients"),
-        header,
-        body,
+    return Table(
+        f"key-clients-v{run.profile.version}-{run.as_of:%Y-%m-%d}",
+        [Sheet(_("Key clients"), header, body)],
+        rows=scores.count(),
     )
 
 

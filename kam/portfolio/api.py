@@ -20,6 +20,7 @@ from kam.core.api import (
     PageParams,
     Pagination,
     known_users,
+    last_page_total,
     require,
     resolve_refs,
     tagged,
@@ -55,8 +56,10 @@ def portfolio_list(request, filters: Query[PortfolioFilter], page: Query[PagePar
     clients = services.key_clients(request.auth)
     if filters.owner is not None:
         clients = clients.filter(owner_id=filters.owner)
-    rows = services.portfolio_rows(clients[page.offset : page.offset + page.limit])
-    return {"items": rows, "count": clients.count()}
+    shown = list(clients[page.offset : page.offset + page.limit])
+    total = last_page_total(page.offset, page.limit, shown)
+    count = clients.count() if total is None else total
+    return {"items": services.portfolio_rows(shown), "count": count}
 
 
 @router.get(

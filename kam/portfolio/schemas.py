@@ -6,8 +6,9 @@ from ninja import Field, Schema
 
 from kam.clients.models import ClientStatus, ClientType
 from kam.clients.schemas import ClientRef
-from kam.core.api import Money, Payload, UserRef
+from kam.core.api import Money, Payload, UserRef, choice_label
 from kam.core.ids import Id
+from kam.insights.models import Risk
 from kam.insights.schemas import AbcClass, RiskLevel, XyzClass
 
 
@@ -84,7 +85,7 @@ class PortfolioRowOut(Schema):
 
     @staticmethod
     def resolve_status_label(row) -> str:
-        return row.client.get_status_display()
+        return choice_label(ClientStatus, row.client.status)
 
     @staticmethod
     def resolve_client_type(row):
@@ -92,7 +93,7 @@ class PortfolioRowOut(Schema):
 
     @staticmethod
     def resolve_client_type_label(row) -> str:
-        return row.client.get_client_type_display()
+        return choice_label(ClientType, row.client.client_type)
 
     @staticmethod
     def resolve_abc(row):
@@ -108,7 +109,7 @@ class PortfolioRowOut(Schema):
 
     @staticmethod
     def resolve_risk_label(row) -> str:
-        return row.analytics.get_risk_display() if row.analytics and row.analytics.risk else ""
+        return choice_label(Risk, row.analytics.risk) if row.analytics else ""
 
     @staticmethod
     def resolve_value(row):

@@ -3,14 +3,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.clients.models import Client, ClientStatus
-from kam.core.exports import table_response
+from kam.core.exports import ExportRefused, Sheet, Table, dated, exporter
 from kam.core.forms import form_status, report_saved, run_service
 from kam.core.ids import BadQueryId, query_id
 from kam.core.models import Role, User
@@ -85,21 +85,22 @@ def kam_portfolio(request, pk: int):
     )
 
 
-@login_required
-def export(request):
+@exporter
+def export(asked) -> Table:
     """The rows of the portfolio as XLSX (``?format=csv`` for CSV); ``?owner=<KAM id>`` narrows
     them to one KAM's. An owner that is not an id is a 400 saying so, not a silent full export."""
-    clients = services.key_clients(request.user)
+    clients = services.key_clients(asked.user)
     try:
-        owner = query_id(request.GET, "owner")
+        owner = query_id(asked.GET, "owner")
     except BadQueryId as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        raise ExportRefused(str(exc)) from None
     if owner is not None:
         clients = clients.filter(owner_id=owner)
     rows, totals = services.portfolio(clients)
     header = services.export_header(totals.year, totals.window)
     data = [services.export_row(row) for row in rows]
-    return table_response(request, "portfolio", _("Portfolio"), header, data)
+    sheet = Sheet(_("Portfolio"), header, data)
+    return Table(dated("portfolio"), [sheet], rows=len(data), csv=True)
 
 
 @login_required

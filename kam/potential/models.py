@@ -6,8 +6,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    DateField,
+    DecimalField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -25,11 +33,24 @@ def derived_demand(driver_quantity: Decimal, rate: Decimal) -> Decimal:
     return (driver_quantity * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _new_year(year) -> Cast:
+    """1 January of ``year`` (an integer expression) as a date, computed in the database.
+
+    A range between two such dates lets the (client, date) index find the year's lines;
+    ``date__year=OuterRef(...)`` extracts the year of every line of the client instead.
+    """
+    return Cast(Concat(Cast(year, CharField()), Value("-01-01")), DateField())
+
+
 class ClientPotentialQuerySet(ClientOwnedQuerySet):
     def with_actual(self):
         """Annotate ``actual_amount``: the client's purchases in each row's year (one subquery)."""
         sales = (
-            SalesLine.objects.filter(client=OuterRef("client"), date__year=OuterRef("year"))
+            SalesLine.objects.filter(
+                client=OuterRef("client"),
+                date__gte=_new_year(OuterRef("year")),
+                date__lt=_new_year(OuterRef("year") + 1),
+            )
             .order_by()
             .values("client")
             .annotate(total=Sum("amount"))

@@ -14,7 +14,7 @@ from kam.clients.views import (
     record_form,
     visible_client,
 )
-from kam.core.exports import xlsx_response
+from kam.core.exports import Sheet, Table, exporter
 
 from . import selectors, services
 from .forms import PotentialForm, StrategyForm
@@ -101,17 +101,17 @@ def strategy_edit(request, pk: int):
     )
 
 
-@login_required
-def potential_export(request):
+@exporter
+def potential_export(asked) -> Table:
     """Every potential estimate of the clients the reader may see (all years), with actual
     purchases, share of wallet and gap: the register the director reviews in Excel."""
     potentials = (
-        ClientPotential.objects.visible_to(request.user)
+        ClientPotential.objects.visible_to(asked.user)
         .with_actual()
         .select_related("client", "client__owner")
         .order_by("client__name", "client_id", "year")
     )
-    if (year := _year(request)) is not None:
+    if (year := _year(asked)) is not None:
         potentials = potentials.filter(year=year)
     header = [
         _("Client"),
@@ -150,4 +150,4 @@ def potential_export(request):
         ]
         for p in potentials.iterator(chunk_size=2000)
     )
-    return xlsx_response("potentials.xlsx", _("Potential"), header, rows)
+    return Table("potentials", [Sheet(_("Potential"), header, rows)], rows=potentials.count())

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kam.clients.views import editable_client, form_page, split_reason, visible_client
-from kam.core.exports import xlsx_response
+from kam.core.exports import Sheet, Table, exporter
 from kam.core.forms import report_saved, run_service
 
 from . import services
@@ -122,9 +122,9 @@ def decision_log(request):
     )
 
 
-@login_required
-def decision_log_export(request):
-    _form, decisions = _decisions(request)
+@exporter
+def decision_log_export(asked) -> Table:
+    _form, decisions = _decisions(asked)
     header = [
         _("Decided at"),
         _("Client"),
@@ -153,4 +153,5 @@ def decision_log_export(request):
         ]
         for d in decisions.iterator(chunk_size=2000)
     )
-    return xlsx_response("key-decisions.xlsx", _("Key decisions"), header, rows)
+    sheet = Sheet(_("Key decisions"), header, rows)
+    return Table("key-decisions", [sheet], rows=decisions.count())

@@ -15,6 +15,7 @@ from kam.core.api import (
     ERRORS,
     WRITE_ERRORS,
     IfMatchHeader,
+    NextPagePagination,
     Pagination,
     if_match,
     require,
@@ -135,9 +136,11 @@ def product_update(
     summary="List sales lines",
     tags=["sales lines"],
 )
-@paginate(Pagination)
+@paginate(NextPagePagination)
 def sales_line_list(request, filters: Query[SalesLineFilter]):
-    """Sales of the clients you may see, newest first."""
+    """Sales of the clients you may see, newest first. Unlike the other lists, the answer has no
+    total ``count`` (counting every line you see takes longer the bigger the company): it
+    carries ``next_offset``, the ``offset`` of the next page, ``null`` on the last page."""
     return filters.filter(_sales_lines(request.auth)).order_by("-date", "document_number", "pk")
 
 

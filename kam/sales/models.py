@@ -1,8 +1,9 @@
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.clients.models import MONEY, Client, ClientOwnedQuerySet, DecimalSize
+from kam.core.access import client_access_q
 from kam.core.db import let_waiting_writers_in
 
 QUANTITY: DecimalSize = {"max_digits": 16, "decimal_places": 3}
@@ -91,7 +92,22 @@ def visible_lines() -> models.Q:
     )
 
 
-class SalesLineManager(models.Manager.from_queryset(ClientOwnedQuerySet)):  # type: ignore[misc]
+class SalesLineQuerySet(ClientOwnedQuerySet):
+    def visible_to(self, user):
+        """The client rule of kam.core.access, in the shape each database pages fastest.
+
+        A page of lines, newest first, walks the date index until it has its rows. PostgreSQL
+        does that with ``client IN (the visible clients)`` (20 ms at 10x the demo) but with the
+        rule as a join filter sorted every visible line first (100-200 ms); SQLite is the other
+        way round (12-23 ms as a join, 270-440 ms with IN).
+        """
+        rule = client_access_q(user)
+        if not rule or connections[self.db].vendor != "postgresql":
+            return super().visible_to(user)
+        return self.filter(client__in=Client.objects.filter(rule))
+
+
+class SalesLineManager(models.Manager.from_queryset(SalesLineQuerySet)):  # type: ignore[misc]
     """The default manager: every read of sales lines sees only published ones."""
 
     def get_queryset(self):

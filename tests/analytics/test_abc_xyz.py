@@ -9,6 +9,7 @@ from kam.analytics import schema as s
 from kam.analytics.abc_xyz import CELL_READINGS, abc_xyz, abc_xyz_matrix, classify_abc
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.frames import AnalyticsInputError
+from kam.analytics.pareto import pareto_curve
 
 from .helpers import d, monthly, tx
 
@@ -193,3 +194,10 @@ def test_scaling_amounts_or_permuting_rows_changes_no_class(rows, factor, rnd) -
         assert _classes(other) == _classes(base)
         assert _classes(other, s.XYZ) == _classes(base, s.XYZ)
     assert permuted[s.CLIENT].to_list() == base[s.CLIENT].to_list()
+
+
+def test_values_equal_to_the_cent_rank_by_client_id_whatever_the_last_bits() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004: how a sum comes out depends on the order Polars adds in
+    values = pl.DataFrame({s.CLIENT: ["b", "a", "c"], s.VALUE: [0.1 + 0.2, 0.3, 0.31]})
+    assert classify_abc(values)[s.CLIENT].to_list() == ["c", "a", "b"]
+    assert pareto_curve(values)[s.CLIENT].to_list() == ["c", "a", "b"]

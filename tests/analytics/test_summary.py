@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from kam.analytics import schema as s
+from kam.analytics import summary
 from kam.analytics.config import AnalysisConfig
 from kam.analytics.summary import calibration_summary
 
@@ -96,3 +97,21 @@ def test_integer_client_ids_come_back_as_given() -> None:
     out = calibration_summary(frame, AnalysisConfig(time_unit="day"))
     assert out.get_column(s.CLIENT).to_list() == [7]
     assert out.schema[s.CLIENT] == pl.Int64
+
+
+@pytest.mark.parametrize("ids", [[-3, 7, 7, -3, 7, 12], ["b", "a", "a", "b", "a", "c"]])
+def test_the_lines_summed_per_client_and_day_keep_every_pair(ids) -> None:
+    # integer ids go through one packed key (negative ones included); text ids group as they are
+    lines = pl.DataFrame(
+        {
+            s.CLIENT: ids,
+            s.DATE: [d("2024-01-01"), d("2024-03-01"), d("2024-03-01"), d("2024-01-01"),
+                     d("2024-12-31"), d("2023-02-28")],
+            s.AMOUNT: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            s.COST: [0.5, 1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )  # fmt: skip
+    daily = summary.daily_lines(lines).sort(s.CLIENT, s.DATE)
+    expected = lines.group_by(s.CLIENT, s.DATE).agg(pl.col(s.AMOUNT, s.COST).sum())
+    assert daily.equals(expected.sort(s.CLIENT, s.DATE))
+    assert daily.schema == lines.schema

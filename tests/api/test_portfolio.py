@@ -130,6 +130,28 @@ def test_the_list_query_count_does_not_grow_with_rows(world, api):
     assert len(many) == len(few)
 
 
+def test_only_a_full_page_counts_the_list_again(world, api):
+    for name in ("B Key", "C Key", "D Key"):
+        make_client(world.kam, name=name, is_key=True)
+    caller = api(world.assistant)
+
+    def read(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = caller.get("/api/portfolio", params)
+        counted = any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        return response.json()["count"], len(items(response)), counted, len(queries)
+
+    full = read({"limit": 2})
+    last = read({"limit": 3, "offset": 2})
+    beyond = read({"limit": 3, "offset": 10})
+
+    # The last page (not full) tells the total itself; a full page or one past the end cannot.
+    assert full[:3] == (4, 2, True)
+    assert last[:3] == (4, 2, False)
+    assert beyond[:3] == (4, 0, True)
+    assert last[3] < full[3]
+
+
 # --- GET /api/portfolio/load ---------------------------------------------------------------
 
 

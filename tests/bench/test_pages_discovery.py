@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kam.api import api
 from kam.clients.models import CompetitorPresence, Tender
-from kam.core.models import ApiToken
+from kam.core.models import ApiToken, ExportJob
 from kam.imports.models import ImportJob, MappingPreset
 from tests.factories import make_competitor, make_potential, make_sale
 
@@ -58,6 +58,9 @@ def test_discovery_covers_every_route_and_can_fill_each_one(pages):
     kinds = {r.route: r.kind for r in routes}
     assert kinds["/clients/export/"] == kinds["/key-clients/export.xlsx"] == "export"
     assert kinds["/portfolio/load/"] == "page" and kinds["/api/clients"] == "api"
+    # The pages of background exports are pages (page budgets); their download is an export.
+    assert kinds["/exports/"] == kinds["/exports/<id:pk>/"] == "page"
+    assert kinds["/exports/<id:pk>/download/"] == "export"
 
 
 def test_a_route_without_a_rule_is_reported_not_skipped(pages):
@@ -76,6 +79,7 @@ def test_parameters_are_filled_with_objects_each_role_may_see(pages, world):
     make_potential(big, 1000, 50)
     ImportJob.objects.create(kind="sales", original_name="a.csv", created_by=world.director)
     MappingPreset.objects.create(kind="sales", name="1C", created_by=world.director)
+    ExportJob.objects.create(name="x", title="x", created_by=world.director)
     for user in (world.director, world.kam, world.assistant, world.member, world.outsider):
         ApiToken.issue(user=user, name="bench")
     routes, _ = pages.discover()
@@ -99,3 +103,20 @@ def test_parameters_are_filled_with_objects_each_role_may_see(pages, world):
     assert pages.url_for(by_route["/portfolio/kam/<id:pk>/"], world.kam) == (
         f"/portfolio/kam/{world.kam.pk}/"
     )
+
+
+def test_a_page_filling_up_is_not_a_page_growing_with_the_company(pages):
+    def at(ms, rows, kind="api"):
+        return [{"kind": kind, "route": "/api/x", "role": "member1", "status": 200, "ms": ms,
+                 "queries": 5, "rows": rows}]  # fmt: skip
+
+    # 12 rows at 1×, a full page of 100 at 10×: 3.2× the time but less per row
+    _, breaches = pages.table([1, 10], {1: at(60, 12), 10: at(190, 100)})
+    assert breaches == []
+    # the same rows, three times the time: the page grew with the company
+    _, breaches = pages.table([1, 10], {1: at(60, 100), 10: at(190, 100)})
+    assert breaches == ["/api/x as member1: grows ×3.2 from 1× to 10×"]
+    # per row too: 12 rows in 60 ms, 100 rows in 1,900 ms
+    _, breaches = pages.table([1, 10], {1: at(60, 12), 10: at(1900, 100)})
+    assert "/api/x as member1: grows ×3.8 from 1× to 10×" in breaches
+    assert "/api/x as member1: 1900 ms at 10× > 200 ms" in breaches

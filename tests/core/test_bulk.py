@@ -1,23 +1,30 @@
-"""insert_rows: COPY on PostgreSQL, executemany on SQLite; awkward text survives both."""
+"""insert_rows and insert_frame: COPY on PostgreSQL, executemany on SQLite; odd text survives."""
 
 import datetime as dt
 import json
 
+import polars as pl
 import pytest
 
-from kam.core.bulk import insert_rows
+from kam.core.bulk import insert_frame, insert_rows
 from kam.keyprofile.models import ClientScore, ScoringRun
 from kam.keyprofile.services import active_profile
 
 pytestmark = pytest.mark.django_db
 
 
-def test_rows_arrive_intact_with_quotes_tabs_newlines_backslashes_and_nulls(world):
+def as_frame(model, fields, rows):
+    """insert_frame, given what insert_rows takes (COPY csv written by Polars on PostgreSQL)."""
+    insert_frame(model, pl.DataFrame(rows, schema=list(fields), orient="row"))
+
+
+@pytest.mark.parametrize("insert", [insert_rows, as_frame], ids=["rows", "frame"])
+def test_rows_arrive_intact_with_quotes_tabs_newlines_backslashes_and_nulls(world, insert):
     run = ScoringRun.objects.create(
         profile=active_profile(), as_of=dt.date(2025, 3, 31), trigger="manual"
     )
     awkward = {'он "сказал"\t\\N': 1.5, "line\nbreak": 0.0}
-    insert_rows(
+    insert(
         ClientScore,
         (
             "run",
@@ -48,34 +55,3 @@ def test_rows_arrive_intact_with_quotes_tabs_newlines_backslashes_and_nulls(worl
         {"x": None},
         ["revenue"],
     )
-
-
-def test_instances_are_prepared_as_save_would_prepare_them(world):
-    from decimal import Decimal
-
-    from django.utils import timezone
-
-    from kam.core.bulk import insert_instances
-    from kam.insights.models import ClientAnalytics
-
-    now = timezone.now()
-    insert_instances(
-        ClientAnalytics,
-        [
-            ClientAnalytics(
-                client=world.own,
-                computed_at=now,
-                as_of=dt.date(2025, 3, 31),
-                abc="A",
-                value=Decimal("1234.56"),
-                share=0.25,
-                clv=None,
-                reason="«тихо» 40 дней\tи\\всё",
-            ),
-            ClientAnalytics(client=world.foreign, computed_at=now, as_of=dt.date(2025, 3, 31)),
-        ],
-    )
-    own = ClientAnalytics.objects.get(client=world.own)
-    assert (own.abc, own.value, own.share, own.clv) == ("A", Decimal("1234.56"), 0.25, None)
-    assert own.reason == "«тихо» 40 дней\tи\\всё" and own.computed_at == now
-    assert ClientAnalytics.objects.get(client=world.foreign).value == Decimal("0")

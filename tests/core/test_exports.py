@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from kam.core.exports import CSV_CHUNK, csv_response, xlsx_response
+from kam.core.exports import CSV_CHUNK, Sheet, csv_response, xlsx_response
 
 
 def test_csv_starts_with_a_bom_and_separates_with_semicolons():
@@ -38,9 +38,8 @@ def test_csv_is_sent_in_pieces_while_the_rows_are_read():
 
 
 def test_xlsx_in_constant_memory_mode_opens_with_its_values():
-    response = xlsx_response(
-        "x.xlsx", "Sheet", ["Client", "Sum", "Day"], [["=1+1", Decimal("2.50"), date(2025, 1, 2)]]
-    )
+    rows = [["=1+1", Decimal("2.50"), date(2025, 1, 2)]]
+    response = xlsx_response("x.xlsx", [Sheet("Sheet", ["Client", "Sum", "Day"], rows)])
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[2]] == ["'=1+1", 2.5, datetime(2025, 1, 2)]

@@ -70,6 +70,19 @@ def test_a_bad_decimal_is_an_error_never_a_rounded_value(cell, reason):
     assert errors[0].startswith(reason)
 
 
+def test_repeated_cells_are_parsed_once_and_every_row_keeps_its_own_result():
+    cells = ["1,5", None, "abc", "1,5", "2", "abc", None, "1.5"] * 3
+    found, errors = parse(values.decimal(16, 2), *cells)
+    one = [Decimal("1.50"), None, None, Decimal("1.50"), Decimal("2.00"), None, None]
+    assert found == (one + [Decimal("1.50")]) * 3
+    assert (
+        errors == ([None, None, "Not a number; write 1 234,50 or 1234.50."] * 2 + [None, None]) * 3
+    )
+    found, errors = parse(values.date(), "31.02.2026", None, "2024-12-31", "31.02.2026")
+    assert found == [None, None, dt.date(2024, 12, 31), None]
+    assert [e and e[:10] for e in errors] == ["31.02.2026", None, None, "31.02.2026"]
+
+
 def test_a_price_may_not_be_negative():
     assert parse(values.decimal(16, 2, negative=False), "-1", "-0,00")[1] == [
         "Must not be negative.",

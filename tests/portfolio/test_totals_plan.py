@@ -5,38 +5,20 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from django.db import connection
-
 from kam.portfolio import services
 from kam.potential.models import ClientPotential
-from kam.sales.models import SalesLine
 
-from ..factories import make_client
+from ..factories import make_client, make_weekly_sales
 
 
 def test_the_years_sales_of_estimated_clients_are_read_through_the_client_date_index(world):
     # Enough lines over many clients, and fresh statistics, for PostgreSQL's planner to choose
     # as it would on a company's data: one estimated client among many.
     clients = [make_client(world.kam, is_key=True) for _ in range(40)]
-    SalesLine.objects.bulk_create(
-        SalesLine(
-            client=client,
-            product=world.product,
-            date=dt.date(2024, 1, 1) + dt.timedelta(days=n * 7),
-            quantity=Decimal(1),
-            amount=Decimal(10),
-            cost=Decimal(5),
-            document_number=f"D{client.pk}-{n}",
-        )
-        for client in clients
-        for n in range(150)
-    )
+    make_weekly_sales(clients, world.product, weeks=150, start=dt.date(2024, 1, 1))
     ClientPotential.objects.create(
         client=clients[0], year=2025, total_demand=Decimal(100), achievable_share=Decimal(50)
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
     estimates = ClientPotential.objects.filter(
         year=2025, client_id__in=services.key_clients(world.director).order_by().values("pk")
     )

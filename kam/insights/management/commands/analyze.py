@@ -1,7 +1,9 @@
 """`kam analyze`: the analytics engine on files alone — no database needed or touched."""
 
 import datetime as dt
+import importlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -13,22 +15,24 @@ from django.utils.translation import gettext_lazy
 
 from kam.analytics import schema as s
 from kam.analytics.config import AnalysisConfig
-from kam.analytics.engine import analyze
 from kam.analytics.frames import AnalyticsInputError
 from kam.core.commands import KamCommand
-from kam.insights import fitwords, reading, summary
+from kam.insights import reading
+
+#: Imported beside the reading of the files (see Command._run), not with the command.
+ANALYSIS_MODULES = ("kam.analytics.engine", "kam.insights.summary", "kam.insights.fitwords")
 
 #: The engine's steps (see kam.analytics.engine.analyze) as the user reads them.
 ENGINE_STEPS = {
     "validate": gettext_lazy("Checking the transactions"),
-    "abc_xyz": gettext_lazy("ABC-XYZ classes and the Pareto curve"),
     "summary": gettext_lazy("Purchase histories"),
-    "models": gettext_lazy("Fitting the BG/NBD and Gamma-Gamma models"),
+    "abc_xyz": gettext_lazy("ABC-XYZ classes and the Pareto curve"),
     "rfm": gettext_lazy("RFM segments"),
-    "rhythm": gettext_lazy("Purchase rhythm and lost clients"),
     "scoring": gettext_lazy("Key-client scoring"),
-    "backtest": gettext_lazy("Backtest on the holdout"),
+    "models": gettext_lazy("Fitting the BG/NBD and Gamma-Gamma models"),
+    "rhythm": gettext_lazy("Purchase rhythm and lost clients"),
     "combine": gettext_lazy("Combining the results"),
+    "backtest": gettext_lazy("Backtest on the holdout"),
 }
 
 
@@ -165,15 +169,23 @@ class Command(KamCommand):
 
         started = time.perf_counter()
         bar(_("Reading %(file)s") % {"file": options["transactions"].name})
-        try:
-            transactions = reading.read_transactions(options["transactions"])
-            clients = None
-            if options["clients"] is not None:
-                bar(_("Reading %(file)s") % {"file": options["clients"].name})
-                clients = reading.read_clients(options["clients"])
-        except reading.BadInput as error:
-            bar.close()
-            raise CommandError(str(error)) from error
+        # The engine's imports (scipy alone takes half a second) run on a thread while Polars
+        # reads the files, which it does without holding the interpreter.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loading = pool.submit(lambda: [importlib.import_module(m) for m in ANALYSIS_MODULES])
+            try:
+                transactions = reading.read_transactions(options["transactions"])
+                clients = None
+                if options["clients"] is not None:
+                    bar(_("Reading %(file)s") % {"file": options["clients"].name})
+                    clients = reading.read_clients(options["clients"])
+            except reading.BadInput as error:
+                bar.close()
+                raise CommandError(str(error)) from error
+            loading.result()
+        from kam.analytics.engine import analyze
+        from kam.insights import summary
+
         timings[_("Reading the files")] = time.perf_counter() - started
 
         frame = transactions.frame
@@ -242,6 +254,8 @@ class Command(KamCommand):
             )
 
     def _report(self, result, lines: int, out: Path | None, json_path: Path | None) -> None:
+        from kam.insights import fitwords
+
         clients = result.clients
         risks = clients[s.RISK].value_counts()
         count = dict(zip(risks[s.RISK].to_list(), risks["count"].to_list(), strict=True))
