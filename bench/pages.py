@@ -71,6 +71,7 @@ PARAMETERS = {
     "kam": "core.User",  # portfolio/kam/<pk>: a KAM
     "reassign": "clients.Client",
     "potential": "potential.ClientPotential",
+    "competition": "competition.Assessment",
     "line": "sales.SalesLine",  # the API's {line_id}
 }
 # Parameters that are not objects.

@@ -7,6 +7,7 @@ rule and answers errors in one format (kam.core.api). Docs: /api/docs; schema: /
 from ninja import NinjaAPI
 
 from kam.clients.api import router as clients_router
+from kam.competition.api import router as competition_router
 from kam.core.api import add_common_responses, install_error_handlers
 from kam.core.api_auth import api_auth
 from kam.core.api_auth import router as tokens_router
@@ -45,4 +46,5 @@ api.add_router("/", insights_router)
 api.add_router("/", keyprofile_router)
 api.add_router("/", portfolio_router)
 api.add_router("/", potential_router)
+api.add_router("/", competition_router)
 api.add_router("/", qualification_router)

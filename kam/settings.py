@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "kam.insights",
     "kam.portfolio",
     "kam.potential",
+    "kam.competition",
     "kam.qualification",
     "kam.keyprofile",
 ]

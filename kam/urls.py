@@ -15,6 +15,7 @@ urlpatterns = [
     path("analytics/", include("kam.insights.urls")),
     path("portfolio/", include("kam.portfolio.urls")),
     path("", include("kam.potential.urls")),
+    path("", include("kam.competition.urls")),
     path("qualification/", include("kam.qualification.urls")),
     path("key-clients/", include("kam.keyprofile.urls")),
     path("api/", api.urls),

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from kam.competition.models import Assessment, SpendHolder
 from kam.core.figures import Window, with_sales_12m
 from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification.models import THREE_P, Qualification
@@ -113,6 +114,8 @@ AUDITED = (
     (ClientStrategy, "strategy", (), ("updated_by",)),
     (ClientPotential, "potential", (), ()),
     (Qualification, "qualification", (), tuple(f"{p}_{s}" for p in THREE_P for s in ("by", "at"))),
+    (Assessment, "assessment", (), ("created_by", "updated_by")),
+    (SpendHolder, "spend", ("competitor",), ()),
 )
 #: Kinds kept one record per client (or per year) and filled in like a form: their creation is
 #: the first edit, shown with the values it set.
@@ -121,8 +124,8 @@ FORMS = {"strategy", "potential", "qualification"}
 
 def change_history(client: Client, user, limit: int = 300) -> list[dict]:
     """Every audited change to the client and its dossier, newest first, with field diffs:
-    the card's own fields, contacts, competitors, tenders, the team, and the strategy,
-    potential and three-P qualification.
+    the card's own fields, contacts, competitors, tenders, the team, the strategy, potential and
+    three-P qualification, and the competitive assessments and holders of spend.
 
     A parent company ``user`` may not see is named as "a company outside your clients", also in
     the changes of the parent (clients/groups.py)."""
@@ -189,6 +192,9 @@ def _display(record, field):
         return "—"
     if not getattr(record, f"{field.name}_visible", True):
         return gettext("a company outside your clients")
+    # A document field (a competitive grid) is summed up by its model, not printed whole.
+    if describe := getattr(record.instance_type, f"describe_{field.name}", None):
+        return describe(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
@@ -219,6 +225,10 @@ def _label(record, kind: str) -> str:
         return str(record.user) if record.user_id else ""
     if kind == "potential":
         return str(record.year)
+    if kind == "assessment":
+        return formats.date_format(record.assessed_on, "SHORT_DATE_FORMAT")
+    if kind == "spend":
+        return record.category
     if kind in FORMS:
         return ""
     return str(record.competitor) if record.competitor_id else ""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.locking import Base, IfMatch
 from kam.core.models import Role, User
-from kam.core.services import assign_fields, locked_edit, save_audited
+from kam.core.services import assign_fields, delete_audited, locked_edit, save_audited
 
 from .models import Client, CompetitorPresence, Contact, TeamMembership, Tender
 
@@ -216,8 +216,7 @@ def contact_update(
 @transaction.atomic
 def contact_delete(*, by: User, contact: Contact) -> None:
     _check_edit(by, contact.client)
-    contact._history_user = by  # type: ignore[attr-defined]  # read by simple_history
-    contact.delete()
+    delete_audited(contact, by=by)
 
 
 @transaction.atomic
@@ -242,8 +241,7 @@ def presence_save(
 @transaction.atomic
 def presence_delete(*, by: User, presence: CompetitorPresence) -> None:
     _check_edit(by, presence.client)
-    presence._history_user = by  # type: ignore[attr-defined]  # read by simple_history
-    presence.delete()
+    delete_audited(presence, by=by)
 
 
 @transaction.atomic
@@ -274,8 +272,7 @@ def tender_save(
 @transaction.atomic
 def tender_delete(*, by: User, tender: Tender) -> None:
     _check_edit(by, tender.client)
-    tender._history_user = by  # type: ignore[attr-defined]  # read by simple_history
-    tender.delete()
+    delete_audited(tender, by=by)
 
 
 @transaction.atomic
@@ -304,5 +301,4 @@ def team_member_update(
 @transaction.atomic
 def team_member_remove(*, by: User, membership: TeamMembership) -> None:
     _check_edit(by, membership.client)
-    membership._history_user = by  # type: ignore[attr-defined]  # read by simple_history
-    membership.delete()
+    delete_audited(membership, by=by)

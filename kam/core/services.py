@@ -29,6 +29,12 @@ def save_audited(instance, *, by, reason: str = "") -> None:
     instance.save()
 
 
+def delete_audited(instance, *, by) -> None:
+    """Delete, recording ``by`` in the audit history (R39)."""
+    instance._history_user = by
+    instance.delete()
+
+
 def unlock_login(*, by, username: str | None, ip_address: str | None) -> int:
     """Lift a login lock and record who did it (director only); returns the failures forgotten.
 

@@ -43,6 +43,8 @@ from kam.clients.models import (
     Tender,
     TenderResult,
 )
+from kam.competition import services as competition_services
+from kam.competition.models import Assessment, Holder, SpendHolder, WeightSource
 from kam.core.bulk import insert_rows
 from kam.core.models import Role, User
 from kam.imports.models import ImportJob
@@ -188,6 +190,8 @@ def wipe_demo() -> None:
         ClientPotential,
         ClientStrategy,
         Qualification,
+        Assessment,
+        SpendHolder,
     )
     for model in audited:
         model.audit.model.objects.all().delete()
@@ -378,6 +382,8 @@ class _Builder:
         self.later_edits()
         self.say("Potential, strategy and qualification")
         self.write_potential_and_qualification()
+        self.say("Competitive position")
+        self.write_competitive_position()
         return self.summary()
 
     # ── users ──────────────────────────────────────────────────────────────────────────────────
@@ -1512,6 +1518,76 @@ class _Builder:
                         fields[f"{letter}_status"] = "confirmed"
                         fields[f"{letter}_evidence"] = evidence
                 qualification_services.qualification_save(by=kam, client=client, **fields)
+
+    def write_competitive_position(self) -> None:
+        """Key clients with competitors get two final assessments half a year apart (the page
+        shows what moved) and who holds their spend per product category — written by their
+        KAMs through the services."""
+        rng = self.rng("competition")
+        criteria = competition_services.default_rows()
+        sources = (WeightSource.CLIENT, WeightSource.TENDER, WeightSource.ESTIMATE)
+        for p in self.clients:
+            if not (p.key and p.presence):
+                continue
+            client = _written(p.obj)
+            kam = client.owner
+            rivals = [_written(self.competitors[c]) for c, *_ in p.presence]
+            rows: list[dict[str, Any]] = [
+                {
+                    "key": row.key,
+                    "name": row.name,
+                    "weight": max(1, round(float(row.weight) * rng.uniform(0.4, 2.2))),
+                    "source": rng.choices(sources, (5, 2, 3))[0],
+                    "us": rng.choice((2, 3, 3, 4, 4, 5)),
+                    "them": {r.pk: rng.choice((2, 3, 3, 4, 4, 5)) for r in rivals},
+                }
+                for row in criteria
+            ]
+            earlier = self.as_of - dt.timedelta(days=rng.randint(150, 210))
+            competition_services.assessment_create(
+                by=kam, client=client, assessed_on=earlier, rows=rows, final=True
+            )
+            # Half a year on: a few scores moved by a point, one weight changed.
+            for row in rng.sample(rows, 3):
+                row["us"] = min(5, max(1, row["us"] + rng.choice((-1, 1))))
+            rival = rivals[0].pk
+            for row in rng.sample(rows, 2):
+                row["them"][rival] = min(5, max(1, row["them"][rival] + rng.choice((-1, 1))))
+            rng.choice(rows)["weight"] += rng.randint(3, 10)
+            competition_services.assessment_create(
+                by=kam,
+                client=client,
+                assessed_on=self.as_of - dt.timedelta(days=rng.randint(3, 40)),
+                rows=rows,
+                final=True,
+            )
+            competition_services.spend_save(by=kam, client=client, rows=self.spend_rows(rng, p))
+
+    def spend_rows(self, rng: random.Random, p: _ClientPlan) -> list[dict]:
+        """Each competitor holds one of the categories it supplies, we hold two (sharing them
+        when a competitor is there too), and one more is the client's own or nobody's."""
+        names = {code: name for code, name, *_ in D.CATEGORIES}
+        held: dict[str, list[tuple[str, int | None]]] = {}
+        for c, *_ in p.presence:
+            held.setdefault(rng.choice(D.COMPETITORS[c][5]), []).append(
+                (Holder.COMPETITOR, _written(self.competitors[c]).pk)
+            )
+        for code in rng.sample(list(names), 2):
+            held.setdefault(code, []).insert(0, (Holder.US, None))
+        spare = [code for code in names if code not in held]
+        if spare:
+            held[rng.choice(spare)] = [(rng.choice((Holder.OWN_STAFF, Holder.NOBODY)), None)]
+        rows = []
+        for code, holders in held.items():
+            left = 100
+            for n, (holder, competitor) in enumerate(holders):
+                share = left if n == len(holders) - 1 else min(left, rng.randrange(20, 75, 5))
+                left -= share
+                rows.append(
+                    {"category": names[code], "holder": holder, "competitor": competitor,
+                     "share": share}
+                )  # fmt: skip
+        return rows
 
     def summary(self) -> DemoSummary:
         totals = sorted((float(p.total) for p in self.clients), reverse=True)

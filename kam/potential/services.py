@@ -14,7 +14,7 @@ from kam.clients.models import Client
 from kam.core.access import can_edit_client
 from kam.core.locking import Base, IfMatch, check, lock
 from kam.core.models import User
-from kam.core.services import assign_fields, locked_edit, save_audited
+from kam.core.services import assign_fields, delete_audited, locked_edit, save_audited
 
 from .models import ClientPotential, ClientStrategy
 
@@ -75,8 +75,7 @@ def potential_save(
 @transaction.atomic
 def potential_delete(*, by: User, potential: ClientPotential) -> None:
     _check_edit(by, potential.client)
-    potential._history_user = by  # type: ignore[attr-defined]  # read by simple_history
-    potential.delete()
+    delete_audited(potential, by=by)
 
 
 @transaction.atomic

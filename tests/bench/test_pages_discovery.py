@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kam.api import api
 from kam.clients.models import CompetitorPresence, Tender
+from kam.competition.models import Assessment
 from kam.core.models import ApiToken, ExportJob
 from kam.imports.models import ImportJob, MappingPreset
 from tests.factories import make_competitor, make_potential, make_sale
@@ -77,6 +78,7 @@ def test_parameters_are_filled_with_objects_each_role_may_see(pages, world):
     CompetitorPresence.objects.create(client=big, competitor=make_competitor())
     Tender.objects.create(client=big, date=dt.date(2025, 5, 1), subject="Roof")
     make_potential(big, 1000, 50)
+    Assessment.objects.create(client=big, assessed_on=dt.date(2025, 6, 1))
     ImportJob.objects.create(kind="sales", original_name="a.csv", created_by=world.director)
     MappingPreset.objects.create(kind="sales", name="1C", created_by=world.director)
     ExportJob.objects.create(name="x", title="x", created_by=world.director)

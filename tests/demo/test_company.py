@@ -218,6 +218,25 @@ def test_competitors_court_key_clients_and_tenders_name_them(small_company):
     assert all(t.client.is_key and t.competitors.exists() for t in tenders)
 
 
+def test_key_clients_have_their_competitive_position_and_what_moved(small_company):
+    from kam.competition import selectors
+    from kam.competition.models import Assessment, Holder, SpendHolder
+
+    courted = Client.objects.filter(is_key=True, competitor_presence__isnull=False).distinct()
+    assert courted.exists()
+    for client in courted:
+        first, second = selectors.assessments(client)[::-1]
+        assert first.is_final and second.is_final and first.assessed_on < second.assessed_on
+        assert second.assessed_on <= AS_OF and len(second.grid) >= 10
+        present = set(client.competitor_presence.values_list("competitor_id", flat=True))
+        assert set(second.competitors.values_list("pk", flat=True)) == present
+        assert selectors.show(second).changes_from(selectors.show(first))["any"]
+        held = SpendHolder.objects.filter(client=client)
+        assert held.filter(holder=Holder.US).exists()
+        assert set(held.exclude(competitor=None).values_list("competitor_id", flat=True)) == present
+    assert not Assessment.objects.exclude(client__in=courted).exists()
+
+
 def test_every_record_has_a_creation_entry_in_the_history(small_company):
     for model in (Client, Contact, Product, Competitor, TeamMembership, CompetitorPresence):
         created = model.audit.filter(history_type="+").values("id").distinct().count()
