@@ -46,11 +46,13 @@ from kam.clients.models import (
 from kam.competition import services as competition_services
 from kam.competition.models import Assessment, Holder, SpendHolder, WeightSource
 from kam.core.bulk import insert_rows
+from kam.core.figures import Window
 from kam.core.models import Role, User
 from kam.imports.models import ImportJob
 from kam.insights.models import AnalyticsRun
 from kam.keyprofile.models import ScoringRun
 from kam.keyprofile.services import recompute_and_rescore
+from kam.potential import selectors as potential_selectors
 from kam.potential import services as potential_services
 from kam.potential.models import ClientPotential, ClientStrategy
 from kam.qualification import services as qualification_services
@@ -1521,8 +1523,8 @@ class _Builder:
 
     def write_competitive_position(self) -> None:
         """Key clients with competitors get two final assessments half a year apart (the page
-        shows what moved) and who holds their spend per product category — written by their
-        KAMs through the services."""
+        shows what moved), some a draft revision on top, and who holds their spend per product
+        category — written by their KAMs through the services."""
         rng = self.rng("competition")
         criteria = competition_services.default_rows()
         sources = (WeightSource.CLIENT, WeightSource.TENDER, WeightSource.ESTIMATE)
@@ -1554,35 +1556,51 @@ class _Builder:
             for row in rng.sample(rows, 2):
                 row["them"][rival] = min(5, max(1, row["them"][rival] + rng.choice((-1, 1))))
             rng.choice(rows)["weight"] += rng.randint(3, 10)
-            competition_services.assessment_create(
+            latest = competition_services.assessment_create(
                 by=kam,
                 client=client,
                 assessed_on=self.as_of - dt.timedelta(days=rng.randint(3, 40)),
                 rows=rows,
                 final=True,
             )
-            competition_services.spend_save(by=kam, client=client, rows=self.spend_rows(rng, p))
+            if rng.random() < 0.3:  # a revision under way: a draft started from the latest
+                competition_services.assessment_create(
+                    by=kam,
+                    client=client,
+                    assessed_on=self.as_of,
+                    start_from=latest,
+                    note=rng.choice(D.ASSESSMENT_DRAFT_NOTES),
+                )
+            known = potential_selectors.whitespace(client, Window.ending(self.as_of))
+            bought = {r.category for r in known.rows if r.amount}
+            competition_services.spend_save(
+                by=kam, client=client, rows=self.spend_rows(rng, p, bought)
+            )
 
-    def spend_rows(self, rng: random.Random, p: _ClientPlan) -> list[dict]:
-        """Each competitor holds one of the categories it supplies, we hold two (sharing them
-        when a competitor is there too), and one more is the client's own or nobody's."""
+    def spend_rows(self, rng: random.Random, p: _ClientPlan, bought: set[str]) -> list[dict]:
+        """We hold the ``bought`` categories (the client buys them from us), sharing one when a
+        competitor supplies it too; each competitor holds one of the categories it supplies;
+        one category nobody supplies is the client's own or not bought at all."""
         names = {code: name for code, name, *_ in D.CATEGORIES}
-        held: dict[str, list[tuple[str, int | None]]] = {}
+        held: dict[str, list[tuple[str, int | None]]] = {
+            code: [(Holder.US, None)] for code, name in names.items() if name in bought
+        }
         for c, *_ in p.presence:
             held.setdefault(rng.choice(D.COMPETITORS[c][5]), []).append(
                 (Holder.COMPETITOR, _written(self.competitors[c]).pk)
             )
-        for code in rng.sample(list(names), 2):
-            held.setdefault(code, []).insert(0, (Holder.US, None))
         spare = [code for code in names if code not in held]
         if spare:
             held[rng.choice(spare)] = [(rng.choice((Holder.OWN_STAFF, Holder.NOBODY)), None)]
         rows = []
         for code, holders in held.items():
-            left = 100
+            # Alone, a holder's share is often not known; shared, we have the larger part.
+            left = 100 if len(holders) > 1 else rng.choice((None, 100, rng.randrange(60, 95, 5)))
             for n, (holder, competitor) in enumerate(holders):
-                share = left if n == len(holders) - 1 else min(left, rng.randrange(20, 75, 5))
-                left -= share
+                share = left
+                if left is not None and n < len(holders) - 1:
+                    share = min(left, rng.randrange(40, 85, 5) if n == 0 else 30)
+                    left -= share
                 rows.append(
                     {"category": names[code], "holder": holder, "competitor": competitor,
                      "share": share}

@@ -221,20 +221,28 @@ def test_competitors_court_key_clients_and_tenders_name_them(small_company):
 def test_key_clients_have_their_competitive_position_and_what_moved(small_company):
     from kam.competition import selectors
     from kam.competition.models import Assessment, Holder, SpendHolder
+    from kam.core.figures import Window
+    from kam.potential.selectors import whitespace
 
     courted = Client.objects.filter(is_key=True, competitor_presence__isnull=False).distinct()
     assert courted.exists()
+    ours = 0
     for client in courted:
-        first, second = selectors.assessments(client)[::-1]
+        first, second = [a for a in selectors.assessments(client) if a.is_final][::-1]
         assert first.is_final and second.is_final and first.assessed_on < second.assessed_on
         assert second.assessed_on <= AS_OF and len(second.grid) >= 10
         present = set(client.competitor_presence.values_list("competitor_id", flat=True))
         assert set(second.competitors.values_list("pk", flat=True)) == present
         assert selectors.show(second).changes_from(selectors.show(first))["any"]
         held = SpendHolder.objects.filter(client=client)
-        assert held.filter(holder=Holder.US).exists()
+        known = whitespace(client, Window.ending(AS_OF))
+        bought = {r.category for r in known.rows if r.amount}
+        assert set(held.filter(holder=Holder.US).values_list("category", flat=True)) == bought
+        ours += len(bought)
         assert set(held.exclude(competitor=None).values_list("competitor_id", flat=True)) == present
-    assert not Assessment.objects.exclude(client__in=courted).exists()
+    assert ours and not Assessment.objects.exclude(client__in=courted).exists()
+    drafts = Assessment.objects.filter(status="draft")
+    assert drafts.exists() and all(len(d.grid) >= 10 and d.note for d in drafts)
 
 
 def test_every_record_has_a_creation_entry_in_the_history(small_company):
