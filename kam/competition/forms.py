@@ -125,13 +125,17 @@ CriterionFormSet = forms.formset_factory(
 )
 
 
-class SpendForm(KeepUnseenChoicesMixin, LocalizedNumbersMixin, BootstrapMixin, forms.Form):
+class SpendForm(LocalizedNumbersMixin, BootstrapMixin, forms.Form):
+    """One holder of one category. The competitor is chosen by id from choices the view reads
+    once for every row (a model choice would query per row); they include the competitors
+    already holding a category, so a saved row never loses its competitor."""
+
     category = forms.CharField(label=_("Product category"), max_length=120, required=False)
     holder = forms.ChoiceField(
         label=_("Held by"), choices=[("", "—"), *Holder.choices], required=False
     )
-    competitor: forms.ModelChoiceField = forms.ModelChoiceField(
-        label=_("Competitor"), queryset=Competitor.objects.none(), required=False
+    competitor = forms.TypedChoiceField(
+        label=_("Competitor"), coerce=int, empty_value=None, required=False
     )
     share = forms.DecimalField(
         label=_("Share, %"), required=False, min_value=0, max_value=100, decimal_places=2
@@ -140,7 +144,7 @@ class SpendForm(KeepUnseenChoicesMixin, LocalizedNumbersMixin, BootstrapMixin, f
 
     def __init__(self, *args, competitors, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["competitor"].queryset = competitors
+        self.fields["competitor"].choices = [("", "—"), *((c.pk, c.name) for c in competitors)]
 
 
 SpendFormSet = forms.formset_factory(

@@ -214,7 +214,7 @@ def delete(request, pk: int):
 def spend_edit(request, pk: int):
     client = editable_client(request, pk)
     stored = list(client.spend_holders.all())
-    present = _present(client, (h.competitor_id for h in stored if h.competitor_id))
+    present = list(_present(client, (h.competitor_id for h in stored if h.competitor_id)))
     initial = [
         {
             "category": h.category,

@@ -541,3 +541,39 @@ def test_a_competitor_gone_from_the_client_keeps_the_spend_it_holds(world, rival
     assert response.status_code == 302
     held = SpendHolder.objects.get()
     assert held.competitor == alpha and held.note == "Still theirs"
+
+
+@pytest.mark.parametrize("name", ["competition:tab", "competition:spend"])
+def test_a_page_reads_as_many_times_with_many_assessments_and_holders(world, rivals, login, name):
+    """No query per assessment, competitor or holder: the count stays as the client's history
+    grows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        browser = login(world.kam)
+        browser.get(reverse(name, args=[world.own.pk]))  # the session's first use writes
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(reverse(name, args=[world.own.pk])).status_code == 200
+        return len(queries)
+
+    def spend(n):
+        services.spend_save(
+            by=world.kam,
+            client=world.own,
+            rows=[
+                {"category": f"Category {i}", "holder": "competitor", "competitor": rivals[i % 2]}
+                for i in range(n)
+            ],
+        )
+
+    make(world, rivals, final=True, assessed_on=dt.date.today() - dt.timedelta(days=9))
+    make(world, rivals)
+    spend(2)
+    few = count()
+    gamma = make_competitor(name="Gamma")
+    CompetitorPresence.objects.create(client=world.own, competitor=gamma)
+    for days in range(10, 16):
+        make(world, [*rivals, gamma], final=True, assessed_on=dt.date.today() - dt.timedelta(days))
+    spend(12)
+    assert count() == few
