@@ -15,6 +15,7 @@ from ninja.responses import Status
 from kam.core.access import can_create_clients, can_edit_client
 from kam.core.api import (
     ERRORS,
+    READ_ERRORS,
     WRITE_ERRORS,
     IfMatchHeader,
     Pagination,
@@ -43,12 +44,18 @@ from .schemas import (
 
 router = Router()
 
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
-
 
 def visible_client_or_404(user, client_id: int) -> Client:
     """The client for the API routes under ``/clients/{client_id}/…``; 404 when not visible."""
     return get_object_or_404(Client.objects.visible_to(user), pk=client_id)
+
+
+def editable_client_or_403(user, client_id: int) -> Client:
+    """The client for a change under ``/clients/{client_id}/…``: 404 when not visible, 403 when
+    visible but not the user's to change (checked before the payload is looked at)."""
+    client = visible_client_or_404(user, client_id)
+    require(can_edit_client(user, client), _("You may not change this client."))
+    return client
 
 
 def client_rows(user) -> QuerySet:

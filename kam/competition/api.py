@@ -15,10 +15,20 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kam.clients.api import visible_client_or_404
-from kam.clients.models import Client, Competitor
+from kam.clients.api import editable_client_or_403, visible_client_or_404
+from kam.clients.models import Competitor
 from kam.core.access import can_edit_client
-from kam.core.api import ERRORS, WRITE_ERRORS, IfMatchHeader, Pagination, if_match, require, tagged
+from kam.core.api import (
+    ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    Pagination,
+    if_match,
+    require,
+    tagged,
+)
 from kam.core.ids import Id
 
 from . import services
@@ -33,15 +43,6 @@ from .schemas import (
 )
 
 router = Router(tags=["competition"])
-
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
-LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
-
-
-def _editable_client(user, client_id: int) -> Client:
-    client = visible_client_or_404(user, client_id)
-    require(can_edit_client(user, client), _("You may not change this client."))
-    return client
 
 
 def _assessments(user) -> QuerySet:
@@ -77,7 +78,7 @@ def assessment_create(request, client_id: Id, payload: AssessmentIn):
     unscored (a draft). ``final`` needs at least 10 criteria, a competitor and every score: a
     grid with fewer is refused with the number (422)."""
     user = request.auth
-    client = _editable_client(user, client_id)
+    client = editable_client_or_403(user, client_id)
     start_from = None
     if payload.start_from is not None:
         start_from = client.assessments.filter(pk=payload.start_from).first()
@@ -166,7 +167,7 @@ def spend_update(request, client_id: Id, payload: SpendIn):
     """The list replaces the recorded one (all or nothing; each problem names its row). The
     shares of one category add up to at most 100 %."""
     user = request.auth
-    client = _editable_client(user, client_id)
+    client = editable_client_or_403(user, client_id)
     rows = [h.model_dump() for h in payload.holders]
     for row in rows:
         row["competitor"] = row.pop("competitor_id")

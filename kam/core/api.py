@@ -90,6 +90,12 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 412: PreconditionFailedOut}
 """The errors of a change of an existing object: also 412 for a stale ``If-Match``."""
 
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+"""The errors of a read: not signed in, or not an object you may see."""
+
+LIST_ERRORS = {**READ_ERRORS, 422: ValidationErrorOut}
+"""The errors of a list: also 422 for a bad filter or page."""
+
 _LOCATIONS = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 _UNSAFE = {"post", "put", "patch", "delete"}

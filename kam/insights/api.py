@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import paginate
 
-from kam.core.api import ERRORS, Pagination
+from kam.core.api import ERRORS, READ_ERRORS, Pagination
 from kam.core.ids import Id
 
 from .figures import run_figures
@@ -15,8 +15,6 @@ from .models import AnalyticsRun, ClientAnalytics
 from .schemas import ClientAnalyticsFilter, ClientAnalyticsOut, RunOut
 
 router = Router()
-
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 
 
 def _snapshots(user) -> QuerySet:

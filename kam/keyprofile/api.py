@@ -11,6 +11,7 @@ from ninja.responses import Status
 from kam.clients.api import visible_client_or_404
 from kam.core.api import (
     ERRORS,
+    READ_ERRORS,
     IfMatchHeader,
     Pagination,
     PreconditionFailedOut,
@@ -41,7 +42,6 @@ from .schemas import (
 
 router = Router(tags=["key clients"])
 
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 WRITE_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 

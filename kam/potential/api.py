@@ -14,10 +14,20 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kam.clients.api import visible_client_or_404
+from kam.clients.api import editable_client_or_403, visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
-from kam.core.api import ERRORS, WRITE_ERRORS, IfMatchHeader, Pagination, if_match, require, tagged
+from kam.core.api import (
+    ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatchHeader,
+    Pagination,
+    if_match,
+    require,
+    tagged,
+)
 from kam.core.ids import Id
 
 from . import selectors, services
@@ -32,15 +42,6 @@ from .schemas import (
 )
 
 router = Router()
-
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
-LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
-
-
-def _editable_client(user, client_id: int) -> Client:
-    client = visible_client_or_404(user, client_id)
-    require(can_edit_client(user, client), _("You may not change this client."))
-    return client
 
 
 def _potentials(user) -> QuerySet:
@@ -75,7 +76,7 @@ def potential_list(request, client_id: Id):
 def potential_create(request, client_id: Id, payload: PotentialIn):
     """One estimate per client and year. The director, the client's KAM and its assistants."""
     user = request.auth
-    client = _editable_client(user, client_id)
+    client = editable_client_or_403(user, client_id)
     data = payload.changes()
     potential = services.potential_save(by=user, client=client, year=data.pop("year"), **data)
     return Status(201, _potentials(user).get(pk=potential.pk))
@@ -186,7 +187,7 @@ def strategy_update(
     ETag of the GET, also before anything is recorded), a record changed or created since you
     read it is refused (412)."""
     user = request.auth
-    client = _editable_client(user, client_id)
+    client = editable_client_or_403(user, client_id)
     base = if_match(request, if_match_header, StrategyOut, lambda _s: _strategy(client))
     services.strategy_save(by=user, client=client, base=base, **payload.model_dump())
     return tagged(request, response, StrategyOut, _strategy(client))

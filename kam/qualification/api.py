@@ -15,7 +15,8 @@ from kam.clients.api import client_if_match, visible_client_or_404
 from kam.clients.models import Client
 from kam.core.access import can_edit_client
 from kam.core.api import (
-    ERRORS,
+    LIST_ERRORS,
+    READ_ERRORS,
     WRITE_ERRORS,
     IfMatchHeader,
     Pagination,
@@ -38,9 +39,6 @@ from .schemas import (
 )
 
 router = Router()
-
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
-LIST_ERRORS = {**READ_ERRORS, 422: ERRORS[422]}
 
 
 def _qualification(client: Client) -> Qualification:

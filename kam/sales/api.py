@@ -13,6 +13,7 @@ from kam.clients.models import Client
 from kam.core.access import can_manage_company_data
 from kam.core.api import (
     ERRORS,
+    READ_ERRORS,
     WRITE_ERRORS,
     IfMatchHeader,
     NextPagePagination,
@@ -39,7 +40,6 @@ from .schemas import (
 
 router = Router()
 
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 CREATE_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 

@@ -121,3 +121,46 @@ def field_is(model, kwarg, field, value):
         return getattr(model.objects.get(pk=kwargs[kwarg]), field) == value
 
     return done
+
+
+def client_api_route(name, allowed, method="get", **extra):
+    """A JSON API route (bearer token) under ``/clients/{client_id}/…`` of ``own`` (``foreign``
+    for the outsider's side): the member sees but may not write (403), the outsider does not
+    see the client at all (404). ``extra`` overrides the kwargs builders and the rest."""
+    return Route(
+        name,
+        api=True,
+        allowed=allowed,
+        method=method,
+        content_type=None if method == "get" else "application/json",
+        **(
+            {
+                "own": lambda w: {"client_id": w.own.pk},
+                "foreign": lambda w: {"client_id": w.foreign.pk},
+            }
+            | extra
+        ),
+    )
+
+
+def own_client(w) -> dict:
+    """URL kwargs of a page of ``own``: ``clients/<pk>/…``."""
+    return {"pk": w.own.pk}
+
+
+def foreign_client(w) -> dict:
+    return {"pk": w.foreign.pk}
+
+
+def dossier_editor_route(name, own_kwargs, foreign_kwargs, method="get", **extra):
+    """A page of the dossier the client's editors use (a form's GET, its POST redirecting on
+    success): the member sees the client but gets 403, the outsider 404."""
+    return Route(
+        name,
+        own=own_kwargs,
+        foreign=foreign_kwargs,
+        allowed=DOSSIER_EDITORS,
+        method=method,
+        ok_status=(200,) if method == "get" else (302,),
+        **extra,
+    )

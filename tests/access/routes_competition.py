@@ -5,15 +5,19 @@ from kam.competition import services
 from kam.competition.models import Assessment, AssessmentStatus, Criterion, Holder, SpendHolder
 
 from ..factories import make_competitor
-from .matrix import DIRECTOR_ONLY, DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route, field_is, gone
-
-
-def own(w):
-    return {"pk": w.own.pk}
-
-
-def foreign(w):
-    return {"pk": w.foreign.pk}
+from .matrix import (
+    DIRECTOR_ONLY,
+    DOSSIER_EDITORS,
+    DOSSIER_READERS,
+    EVERYONE,
+    Route,
+    client_api_route,
+    dossier_editor_route,
+    field_is,
+    foreign_client,
+    gone,
+    own_client,
+)
 
 
 def assessment(client, status=AssessmentStatus.DRAFT):
@@ -122,30 +126,6 @@ def with_competitor(w):
     return {}
 
 
-JSON = "application/json"
-
-
-def api_client(w):
-    return {"client_id": w.own.pk}
-
-
-def api_foreign_client(w):
-    return {"client_id": w.foreign.pk}
-
-
-def api_route(name, allowed, method="get", **extra):
-    """A JSON API route (bearer token); the member sees but may not write (403), the outsider
-    does not see the client at all (404)."""
-    return Route(
-        name,
-        api=True,
-        allowed=allowed,
-        method=method,
-        content_type=None if method == "get" else JSON,
-        **({"own": api_client, "foreign": api_foreign_client} | extra),
-    )
-
-
 def api_assessment(client_of):
     def kwargs(w):
         w.assessment_pk = assessment(client_of(w)).pk
@@ -164,32 +144,34 @@ def api_spend_saved(w, kwargs):
     ).exists()
 
 
-def editor(name, own_kwargs, foreign_kwargs, method="get", **extra):
-    return Route(
-        name,
-        own=own_kwargs,
-        foreign=foreign_kwargs,
-        allowed=DOSSIER_EDITORS,
-        method=method,
-        ok_status=(200,) if method == "get" else (302,),
-        **extra,
-    )
-
-
 ROUTES = [
-    Route("competition:tab", own=own, foreign=foreign, allowed=DOSSIER_READERS),
+    Route("competition:tab", own=own_client, foreign=foreign_client, allowed=DOSSIER_READERS),
     Route(
         "competition:assessment",
         own=own_assessment,
         foreign=foreign_assessment,
         allowed=DOSSIER_READERS,
     ),
-    editor("competition:create", own, foreign),
-    editor("competition:create", own, foreign, method="post", data=create_data, done=created),
-    editor("competition:spend", own, foreign),
-    editor("competition:spend", own, foreign, method="post", data=spend_data, done=spend_saved),
-    editor("competition:edit", own_assessment, foreign_assessment),
-    editor(
+    dossier_editor_route("competition:create", own_client, foreign_client),
+    dossier_editor_route(
+        "competition:create",
+        own_client,
+        foreign_client,
+        method="post",
+        data=create_data,
+        done=created,
+    ),
+    dossier_editor_route("competition:spend", own_client, foreign_client),
+    dossier_editor_route(
+        "competition:spend",
+        own_client,
+        foreign_client,
+        method="post",
+        data=spend_data,
+        done=spend_saved,
+    ),
+    dossier_editor_route("competition:edit", own_assessment, foreign_assessment),
+    dossier_editor_route(
         "competition:edit",
         own_assessment,
         foreign_assessment,
@@ -197,7 +179,7 @@ ROUTES = [
         data=edit_data,
         done=field_is(Assessment, "pk", "note", "Posted note"),
     ),
-    editor(
+    dossier_editor_route(
         "competition:delete",
         own_assessment,
         foreign_assessment,
@@ -218,8 +200,8 @@ ROUTES = [
     # Each reader gets the assessments and holders of their own clients.
     Route("competition:export", own=with_competitor, allowed=EVERYONE),
     # --- JSON API (bearer token) -------------------------------------------------------------
-    api_route("api:assessment_list", DOSSIER_READERS),
-    api_route(
+    client_api_route("api:assessment_list", DOSSIER_READERS),
+    client_api_route(
         "api:assessment_create",
         DOSSIER_EDITORS,
         method="post",
@@ -227,13 +209,13 @@ ROUTES = [
         ok_status=(201,),
         done=api_created,
     ),
-    api_route(
+    client_api_route(
         "api:assessment_detail",
         DOSSIER_READERS,
         own=api_assessment(lambda w: w.own),
         foreign=api_assessment(lambda w: w.foreign),
     ),
-    api_route(
+    client_api_route(
         "api:assessment_update",
         DOSSIER_EDITORS,
         method="put",
@@ -246,8 +228,8 @@ ROUTES = [
         },
         done=field_is(Assessment, "assessment_id", "note", "Posted note"),
     ),
-    api_route("api:spend_list", DOSSIER_READERS),
-    api_route(
+    client_api_route("api:spend_list", DOSSIER_READERS),
+    client_api_route(
         "api:spend_update",
         DOSSIER_EDITORS,
         method="put",

@@ -4,17 +4,18 @@ from kam.potential.forms import PotentialForm
 from kam.potential.models import ClientPotential, ClientStrategy
 
 from ..forms import form_data
-from .matrix import DOSSIER_EDITORS, DOSSIER_READERS, EVERYONE, Route, field_is, gone
-
-JSON = "application/json"
-
-
-def own(w):
-    return {"pk": w.own.pk}
-
-
-def foreign(w):
-    return {"pk": w.foreign.pk}
+from .matrix import (
+    DOSSIER_EDITORS,
+    DOSSIER_READERS,
+    EVERYONE,
+    Route,
+    client_api_route,
+    dossier_editor_route,
+    field_is,
+    foreign_client,
+    gone,
+    own_client,
+)
 
 
 def potential(client):
@@ -23,18 +24,6 @@ def potential(client):
         year=2026,
         defaults={"total_demand": Decimal("1000"), "basis": "b", "achievable_share": 50},
     )[0]
-
-
-def editor(name, own_kwargs, foreign_kwargs, method="get", **extra):
-    return Route(
-        name,
-        own=own_kwargs,
-        foreign=foreign_kwargs,
-        allowed=DOSSIER_EDITORS,
-        method=method,
-        ok_status=(200,) if method == "get" else (302,),
-        **extra,
-    )
 
 
 def potential_posted(kwarg):
@@ -78,39 +67,18 @@ def potential_data(w):
     return {"year": 2027, "total_demand": "500", "basis": "plan", "achievable_share": "20"}
 
 
-def api_client(w):
-    return {"client_id": w.own.pk}
-
-
-def api_foreign_client(w):
-    return {"client_id": w.foreign.pk}
-
-
-def api_route(name, allowed, method="get", **extra):
-    """A JSON API route (bearer token); the member sees but may not write (403), the outsider
-    does not see the client at all (404)."""
-    return Route(
-        name,
-        api=True,
-        allowed=allowed,
-        method=method,
-        content_type=None if method == "get" else JSON,
-        **({"own": api_client, "foreign": api_foreign_client} | extra),
-    )
-
-
 ROUTES = [
     # The register of every potential: each reader gets the rows of their own clients.
     Route("potential:export", allowed=EVERYONE),
-    Route("potential:tab", own=own, foreign=foreign, allowed=DOSSIER_READERS),
-    editor("potential:create", own, foreign),
-    editor("potential:strategy_edit", own, foreign),
-    editor(
+    Route("potential:tab", own=own_client, foreign=foreign_client, allowed=DOSSIER_READERS),
+    dossier_editor_route("potential:create", own_client, foreign_client),
+    dossier_editor_route("potential:strategy_edit", own_client, foreign_client),
+    dossier_editor_route(
         "potential:edit",
         lambda w: {"pk": potential(w.own).pk},
         lambda w: {"pk": potential(w.foreign).pk},
     ),
-    editor(
+    dossier_editor_route(
         "potential:edit",
         own_potential,
         foreign_potential,
@@ -118,7 +86,7 @@ ROUTES = [
         data=lambda w: potential_edit_data(w) | {"basis": "Posted basis"},
         done=field_is(ClientPotential, "pk", "basis", "Posted basis"),
     ),
-    editor(
+    dossier_editor_route(
         "potential:delete",
         lambda w: {"pk": potential(w.own).pk},
         lambda w: {"pk": potential(w.foreign).pk},
@@ -128,8 +96,8 @@ ROUTES = [
     # Writes by POST: the member reads the tab but gets 403; the outsider 404.
     Route(
         "potential:create",
-        own=own,
-        foreign=foreign,
+        own=own_client,
+        foreign=foreign_client,
         allowed=DOSSIER_EDITORS,
         method="post",
         data=potential_data,
@@ -138,8 +106,8 @@ ROUTES = [
     ),
     Route(
         "potential:strategy_edit",
-        own=own,
-        foreign=foreign,
+        own=own_client,
+        foreign=foreign_client,
         allowed=DOSSIER_EDITORS,
         method="post",
         data=strategy_data,
@@ -147,8 +115,8 @@ ROUTES = [
         done=strategy_posted("pk"),
     ),
     # --- JSON API (bearer token) -------------------------------------------------------------
-    api_route("api:potential_list", DOSSIER_READERS),
-    api_route(
+    client_api_route("api:potential_list", DOSSIER_READERS),
+    client_api_route(
         "api:potential_create",
         DOSSIER_EDITORS,
         method="post",
@@ -156,13 +124,13 @@ ROUTES = [
         ok_status=(201,),
         done=potential_posted("client_id"),
     ),
-    api_route(
+    client_api_route(
         "api:potential_detail",
         DOSSIER_READERS,
         own=lambda w: {"potential_id": potential(w.own).pk},
         foreign=lambda w: {"potential_id": potential(w.foreign).pk},
     ),
-    api_route(
+    client_api_route(
         "api:potential_update",
         DOSSIER_EDITORS,
         method="patch",
@@ -171,9 +139,9 @@ ROUTES = [
         data=lambda w: {"achievable_share": "30"},
         done=field_is(ClientPotential, "potential_id", "achievable_share", Decimal("30")),
     ),
-    api_route("api:client_whitespace", DOSSIER_READERS),
-    api_route("api:strategy_detail", DOSSIER_READERS),
-    api_route(
+    client_api_route("api:client_whitespace", DOSSIER_READERS),
+    client_api_route("api:strategy_detail", DOSSIER_READERS),
+    client_api_route(
         "api:strategy_update",
         DOSSIER_EDITORS,
         method="put",
