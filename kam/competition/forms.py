@@ -12,6 +12,7 @@ from kam.core.forms import (
     KeepUnseenChoicesMixin,
     LocalizedNumbersMixin,
 )
+from kam.core.models import Role, User
 
 from .models import Holder, WeightSource, criterion_label
 
@@ -150,3 +151,33 @@ class SpendForm(LocalizedNumbersMixin, BootstrapMixin, forms.Form):
 SpendFormSet = forms.formset_factory(
     SpendForm, extra=3, can_delete=True, max_num=200, absolute_max=250
 )
+
+
+class OverviewFilterForm(BootstrapMixin, forms.Form):
+    """Filters of the key clients' competitive position; bad values are ignored."""
+
+    kam = forms.ModelChoiceField(
+        label=_("KAM"), required=False, queryset=User.objects.none(), empty_label=_("Every KAM")
+    )
+    state = forms.ChoiceField(
+        label=_("Where we stand"),
+        required=False,
+        choices=[
+            ("", _("Every key client")),
+            ("behind", _("A competitor rated above us")),
+            ("ahead", _("We are rated first")),
+            ("missing", _("Never assessed")),
+            ("stale", _("Assessed over a year ago")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kam"].queryset = User.objects.filter(
+            role__in=(Role.DIRECTOR, Role.KAM), is_active=True
+        ).order_by("last_name", "first_name", "username")
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {"kam": self.cleaned_data["kam"], "state": self.cleaned_data["state"]}

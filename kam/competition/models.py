@@ -136,6 +136,26 @@ class Assessment(models.Model):
     )
     grid = models.JSONField(_("criteria and scores"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The grid's weighted totals, kept beside it so that lists across key clients filter and sort
+    # on them in SQL; written with the grid (services._write), never edited.
+    our_total = models.DecimalField(
+        _("our weighted total"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    best_total = models.DecimalField(
+        _("the best competitor's weighted total"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+    )
+    best_competitor = models.ForeignKey(
+        Competitor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("best competitor"),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,14 +176,19 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    audit = HistoricalRecords(excluded_fields=["updated_at", "version"], m2m_fields=[competitors])
+    audit = HistoricalRecords(
+        excluded_fields=["updated_at", "version", "our_total", "best_total", "best_competitor"],
+        m2m_fields=[competitors],
+    )
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("competitive assessment")
         verbose_name_plural = _("competitive assessments")
         ordering = ["-assessed_on", "-pk"]
-        indexes = [models.Index(fields=["client", "assessed_on"], name="assessment_by_client")]
+        indexes = [
+            models.Index(fields=["client", "status", "assessed_on"], name="assessment_by_client")
+        ]
 
     def __str__(self) -> str:
         return f"{self.client} {self.assessed_on:%Y-%m-%d}"
@@ -174,6 +199,24 @@ class Assessment(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status == AssessmentStatus.FINAL
+
+    @property
+    def lead(self) -> Decimal | None:
+        """Our weighted total minus the best competitor's: negative when the client rates a
+        competitor above us."""
+        if self.our_total is None or self.best_total is None:
+            return None
+        return self.our_total - self.best_total
+
+    def keep_totals(self, analysis: G.Analysis) -> None:
+        """Store the grid's totals (``analysis`` of this grid) beside it."""
+        ours = analysis.totals[G.US]
+        rivals = [(t, c) for c, t in analysis.totals.items() if c != G.US and t is not None]
+        best = max(rivals, key=lambda tc: tc[0], default=None)
+        places = Decimal("0.0001")
+        self.our_total = None if ours is None else ours.quantize(places)
+        self.best_total = None if best is None else best[0].quantize(places)
+        self.best_competitor_id = None if best is None else best[1]
 
     @staticmethod
     def describe_grid(grid) -> str:

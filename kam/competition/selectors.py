@@ -4,16 +4,18 @@ queries (assessments, their competitors)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
 
 from kam.clients.models import Client, Competitor
 from kam.potential.selectors import whitespace
 
 from . import grid as G
-from .models import Assessment, Holder, WeightSource, criterion_label
+from .models import Assessment, AssessmentStatus, Holder, WeightSource, criterion_label
 
 SOURCES = dict(WeightSource.choices)
 
@@ -182,3 +184,88 @@ def _spend_row(category: str, amount: Decimal, held: list) -> dict:
         "attack": not ours,
         "unknown": not held,
     }
+
+
+# --- every key client's competitive position (the director's and each KAM's overview) ---------
+
+#: An assessment older than this many days is stale: the client's view has likely moved.
+STALE_DAYS = 365
+
+
+def key_clients(user, *, kam=None, state: str = "", today: dt.date | None = None):
+    """The key clients ``user`` may see, each annotated with its latest final assessment: its
+    id, date, our and the best competitor's weighted totals and ``lead`` (ours − best). Most
+    behind first; clients never assessed last. ``state``: "behind", "ahead", "missing" (no
+    final assessment) or "stale" (the latest older than STALE_DAYS)."""
+    latest = Assessment.objects.filter(client=OuterRef("pk"), status=AssessmentStatus.FINAL)
+    latest = latest.order_by("-assessed_on", "-pk")
+    rows = (
+        Client.objects.visible_to(user)
+        .filter(is_key=True)
+        .select_related("owner")
+        .annotate(
+            assessment_id=Subquery(latest.values("pk")[:1]),
+            assessed_on=Subquery(latest.values("assessed_on")[:1]),
+            our_total=Subquery(latest.values("our_total")[:1]),
+            best_total=Subquery(latest.values("best_total")[:1]),
+        )
+        .annotate(lead=F("our_total") - F("best_total"))
+    )
+    if kam is not None:
+        rows = rows.filter(owner=kam)
+    stale_before = (today or timezone.localdate()) - dt.timedelta(days=STALE_DAYS)
+    rows = {
+        "behind": rows.filter(lead__lt=0),
+        "ahead": rows.filter(lead__gte=0),
+        "missing": rows.filter(assessment_id=None),
+        "stale": rows.filter(assessed_on__lt=stale_before),
+    }.get(state, rows)
+    return rows.order_by(F("lead").asc(nulls_last=True), "name", "pk")
+
+
+def key_client_counts(rows) -> dict:
+    """How many key clients, assessed, behind the best competitor, never assessed: one query."""
+    return rows.order_by().aggregate(
+        total=Count("pk"),
+        assessed=Count("pk", filter=Q(assessment_id__isnull=False)),
+        behind=Count("pk", filter=Q(lead__lt=0)),
+        missing=Count("pk", filter=Q(assessment_id__isnull=True)),
+    )
+
+
+@dataclass
+class Position:
+    """One key client's row: its latest final assessment and where to act first there."""
+
+    client: Client
+    assessment: Assessment | None
+    first_gap: G.Standing | None
+    stale: bool = False
+
+    @property
+    def gap_label(self) -> str:
+        return (
+            criterion_label(self.first_gap.row.key, self.first_gap.row.name)
+            if self.first_gap
+            else ""
+        )
+
+
+def positions(page_rows, today: dt.date | None = None) -> list[Position]:
+    """The rows of one page with their assessments (one query) and each one's weightiest gap."""
+    clients = list(page_rows)
+    stale_before = (today or timezone.localdate()) - dt.timedelta(days=STALE_DAYS)
+    found = Assessment.objects.select_related("best_competitor").in_bulk(
+        [c.assessment_id for c in clients if c.assessment_id]
+    )
+    result = []
+    for client in clients:
+        assessment = found.get(client.assessment_id)
+        gaps = None
+        if assessment is not None:
+            rows = [G.Row.from_json(r) for r in assessment.grid]
+            compared = sorted({int(k) for r in assessment.grid for k in (r.get("them") or {})})
+            gaps = G.analyse(rows, compared).gaps
+        stale = assessment is not None and assessment.assessed_on < stale_before
+        result.append(Position(client, assessment, gaps[0] if gaps else None, stale))
+    return result

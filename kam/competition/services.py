@@ -335,6 +335,7 @@ def _write(by, assessment: Assessment, chosen, rows, final: bool) -> Assessment:
     if errors:
         raise ValidationError(errors)
     assessment.grid = [r.to_json() for r in cleaned]
+    assessment.keep_totals(G.analyse(cleaned, [c.pk for c in chosen]))
     assessment.status = AssessmentStatus.FINAL if final else AssessmentStatus.DRAFT
     if assessment.assessed_on > timezone.localdate():
         raise ValidationError({"assessed_on": _("An assessment cannot be dated in the future.")})

@@ -10,6 +10,7 @@ urlpatterns = [
     path("competition/<id:pk>/", views.assessment, name="assessment"),
     path("competition/<id:pk>/edit/", views.edit, name="edit"),
     path("competition/<id:pk>/delete/", views.delete, name="delete"),
+    path("competition/", views.overview, name="overview"),
     path("competition/criteria/", views.criteria, name="criteria"),
     path("competition/export.xlsx", views.export, name="export"),
 ]

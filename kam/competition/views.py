@@ -4,6 +4,7 @@ rule; writes call :mod:`.services`."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,14 @@ from kam.core.exports import Sheet, Table, exporter
 from kam.core.forms import apply_service_errors, form_status
 
 from . import selectors, services
-from .forms import AssessmentForm, CriterionFormSet, NewAssessmentForm, RowFormSet, SpendFormSet
+from .forms import (
+    AssessmentForm,
+    CriterionFormSet,
+    NewAssessmentForm,
+    OverviewFilterForm,
+    RowFormSet,
+    SpendFormSet,
+)
 from .models import Assessment, Criterion, SpendHolder, criterion_label
 
 
@@ -37,6 +45,30 @@ def _page(request, client, assessment, items, **extra):
         spend=selectors.spend(client),
         min_criteria=services.MIN_CRITERIA,
         **extra,
+    )
+
+
+@login_required
+def overview(request):
+    """Every key client the reader may see with its latest final assessment: our weighted total
+    against the best competitor's, most behind first, and where to act first at each."""
+    form = OverviewFilterForm(request.GET or None)
+    rows = selectors.key_clients(request.user, **form.filters())
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "competition/overview.html",
+        {
+            "form": form,
+            "page": page,
+            "positions": selectors.positions(page),
+            "counts": selectors.key_client_counts(selectors.key_clients(request.user)),
+            "stale_days": selectors.STALE_DAYS,
+            "query": query.urlencode(),
+            "nav": "keyclients",
+        },
     )
 
 

@@ -144,7 +144,21 @@ def api_spend_saved(w, kwargs):
     ).exists()
 
 
+def both_key(w):
+    """Both clients key, so the overview has a row to hide from each side."""
+    w.foreign.is_key = True
+    w.foreign.save(update_fields=["is_key"])
+    return {}
+
+
+def hidden_client(w):
+    """What the overview must not show: the other side's key client."""
+    return w.own.name if w.persona == "outsider" else w.foreign.name
+
+
 ROUTES = [
+    # Every key client's position: each reader gets the rows of their own clients.
+    Route("competition:overview", own=both_key, allowed=EVERYONE, hidden_from_list=hidden_client),
     Route("competition:tab", own=own_client, foreign=foreign_client, allowed=DOSSIER_READERS),
     Route(
         "competition:assessment",

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from kam.competition import services
 from kam.competition.models import Assessment, AssessmentStatus, Criterion, SpendHolder
 
 from ..browser_form import changed, load
-from ..factories import make_competitor
+from ..factories import make_client, make_competitor
 
 
 @pytest.fixture
@@ -577,3 +578,86 @@ def test_a_page_reads_as_many_times_with_many_assessments_and_holders(world, riv
         make(world, [*rivals, gamma], final=True, assessed_on=dt.date.today() - dt.timedelta(days))
     spend(12)
     assert count() == few
+
+
+# --- every key client's position
+
+
+def test_the_overview_lists_key_clients_most_behind_first_with_the_first_gap(world, rivals, login):
+    alpha, _beta = rivals
+    ahead = make_client(world.kam, name="Ahead Ltd", is_key=True)
+    CompetitorPresence.objects.create(client=ahead, competitor=alpha)
+    services.assessment_create(
+        by=world.kam, client=ahead, rows=full_rows([alpha], us=5, them=2), final=True
+    )
+    rows = full_rows(rivals, us=3, them=3)
+    rows[9]["them"][alpha.pk] = 5  # the weightiest criterion (10 of 55): Alpha leads by 2
+    make(world, rivals, rows=rows, final=True)
+    never = make_client(world.kam, name="Never Assessed", is_key=True)
+    make_client(world.kam, name="Not Key", is_key=False)
+    make_client(world.outsider, name="Other KAM's Key", is_key=True)
+
+    html = login(world.kam).get(reverse("competition:overview")).content.decode()
+
+    table = html[html.index('id="positions"') :]
+    order = [table.index(name) for name in ("Own Client", "Ahead Ltd", "Never Assessed")]
+    assert order == sorted(order)
+    assert "Not Key" not in html and "Other KAM" not in html
+    own_row = table[table.index("Own Client") : table.index("Ahead Ltd")]
+    assert "Criterion 10" in own_row and "-0.36" in own_row  # 3 − (3 + 2 × 10/55)
+    assert "Alpha 3.36" in own_row
+    assert never.name in table
+
+
+@pytest.mark.parametrize(
+    ("state", "shown", "hidden"),
+    [
+        ("behind", ["Own Client"], ["Ahead Ltd", "Never Assessed"]),
+        ("ahead", ["Ahead Ltd"], ["Own Client", "Never Assessed"]),
+        ("missing", ["Never Assessed"], ["Own Client", "Ahead Ltd"]),
+        ("stale", ["Ahead Ltd"], ["Own Client", "Never Assessed"]),
+    ],
+)
+def test_the_overview_filters_by_position(world, rivals, login, state, shown, hidden):
+    alpha, _beta = rivals
+    ahead = make_client(world.kam, name="Ahead Ltd", is_key=True)
+    CompetitorPresence.objects.create(client=ahead, competitor=alpha)
+    services.assessment_create(
+        by=world.kam,
+        client=ahead,
+        rows=full_rows([alpha], us=5, them=2),
+        final=True,
+        assessed_on=dt.date.today() - dt.timedelta(days=400),
+    )
+    make(world, rivals, rows=full_rows(rivals, us=2, them=4), final=True)
+    make_client(world.kam, name="Never Assessed", is_key=True)
+
+    html = login(world.director).get(reverse("competition:overview"), {"state": state})
+    table = html.content.decode().split('id="positions"')[1]
+    assert all(name in table for name in shown) and not any(n in table for n in hidden)
+
+
+def test_the_overview_counts_and_reads_as_many_times_for_more_clients(world, rivals, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        browser = login(world.director)
+        browser.get(reverse("competition:overview"))
+        with CaptureQueriesContext(connection) as queries:
+            page = browser.get(reverse("competition:overview"))
+        return len(queries), page.content.decode()
+
+    make(world, rivals, rows=full_rows(rivals, us=2, them=4), final=True)
+    few, html = count()
+    for n in range(6):
+        client = make_client(world.kam, name=f"Key {n}", is_key=True)
+        CompetitorPresence.objects.create(client=client, competitor=rivals[0])
+        services.assessment_create(
+            by=world.kam, client=client, rows=full_rows(rivals[:1]), final=True
+        )
+    more, html = count()
+    assert more == few
+    start = html.index('id="competition-counts"')
+    counts = html[start : html.index("<form", start)]
+    assert [int(n) for n in re.findall(r'fs-5[^"]*">(\d+)<', counts)] == [7, 7, 1, 0]

@@ -42,9 +42,12 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('final', 'Final')], default='draft', max_length=8, verbose_name='status')),
                 ('grid', models.JSONField(blank=True, default=list, verbose_name='criteria and scores')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
+                ('our_total', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name='our weighted total')),
+                ('best_total', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, verbose_name="the best competitor's weighted total")),
                 ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                ('best_competitor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='clients.competitor', verbose_name='best competitor')),
                 ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='clients.client', verbose_name='client')),
                 ('competitors', models.ManyToManyField(blank=True, related_name='assessments', to='clients.competitor', verbose_name='competitors compared')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
@@ -162,7 +165,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='assessment',
-            index=models.Index(fields=['client', 'assessed_on'], name='assessment_by_client'),
+            index=models.Index(fields=['client', 'status', 'assessed_on'], name='assessment_by_client'),
         ),
         migrations.AddIndex(
             model_name='spendholder',
