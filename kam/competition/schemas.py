@@ -5,10 +5,10 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, StrictBool, StrictInt
 
 from kam.clients.schemas import ClientRef
-from kam.core.api import Payload, UserRef, choice_label
+from kam.core.api import IsoDate, Payload, UserRef, choice_label
 from kam.potential.schemas import CompetitorRef, Percent
 
 from . import grid as G
@@ -20,7 +20,8 @@ Weight = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=st
 Total = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
 """A weighted mean of scores 1–5, two decimals: ``"3.85"``."""
 
-Score = Annotated[int, Field(ge=1, le=5)]
+# Strict: a number sent as a string (or a bool as 0/1) is refused, not coerced.
+Score = Annotated[StrictInt, Field(ge=1, le=5)]
 
 
 class CriterionScoreOut(Schema):
@@ -110,7 +111,7 @@ def _analysis(obj) -> G.Analysis:
 
 
 class ScoreIn(Payload):
-    competitor_id: int
+    competitor_id: StrictInt
     score: Score | None = None
 
 
@@ -135,8 +136,8 @@ class CriterionRowIn(Payload):
 
 
 class AssessmentIn(Payload):
-    assessed_on: dt.date | None = Field(None, description="Today when left out; not in future.")
-    competitors: list[int] | None = Field(
+    assessed_on: IsoDate | None = Field(None, description="Today when left out; not in future.")
+    competitors: list[StrictInt] | None = Field(
         None,
         description="Ids of competitors present at the client; all of them when left out.",
     )
@@ -144,11 +145,11 @@ class AssessmentIn(Payload):
         None,
         description="The grid. Left out: a copy of ``start_from``, else the company's criteria.",
     )
-    start_from: int | None = Field(
+    start_from: StrictInt | None = Field(
         None, description="An earlier assessment of the client whose grid to start from."
     )
     note: str = ""
-    final: bool = Field(
+    final: StrictBool = Field(
         False,
         description="Mark it final: at least 10 criteria, a competitor, every score given.",
     )
@@ -157,11 +158,11 @@ class AssessmentIn(Payload):
 class AssessmentUpdate(Payload):
     """The whole grid, replaced (a draft only; a final assessment is kept as it was)."""
 
-    assessed_on: dt.date | None = None
-    competitors: list[int]
+    assessed_on: IsoDate | None = None
+    competitors: list[StrictInt]
     criteria: list[CriterionRowIn]
     note: str | None = None
-    final: bool = False
+    final: StrictBool = False
 
 
 class SpendHolderOut(Schema):
@@ -181,7 +182,7 @@ class SpendHolderOut(Schema):
 class SpendHolderIn(Payload):
     category: str
     holder: Holder
-    competitor_id: int | None = Field(
+    competitor_id: StrictInt | None = Field(
         None, description="Only when a competitor holds it: one present at the client."
     )
     share: Decimal | None = Field(None, description='Percent 0–100 as a string: "40".')

@@ -13,6 +13,7 @@
 """
 
 import copy
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -30,7 +31,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.pagination import LimitOffsetPagination, PaginationBase
 from ninja.params import functions as param
-from pydantic import ConfigDict, PlainSerializer, create_model
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer, create_model
 
 from .ids import Offset
 from .locking import IfMatch, PreconditionFailed
@@ -46,6 +47,16 @@ Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str
 
 Quantity = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.3f}", return_type=str)]
 """A quantity, serialised as a string with three decimals: ``"12.500"``."""
+
+
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("a date is written as text: YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text)]
+"""A date in a payload, only as ``"YYYY-MM-DD"`` (pydantic would take 0 as 1970-01-01)."""
 
 
 class UserRef(Schema):

@@ -225,3 +225,20 @@ def test_who_may_not_change_the_client_writes_nothing(persona, world, api, rival
     )
     assert response.status_code == (403 if persona == "member" else 404)
     assert not SpendHolder.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"final": 0},
+        {"assessed_on": 0},
+        {"competitors": ["1"]},
+        {"criteria": [{"name": "Price", "weight": "10", "us": "4"}]},
+    ],
+)
+def test_values_of_the_wrong_type_are_refused_not_coerced(world, api, rivals, sent):
+    """0 is not false, a number is not a date, "4" is not a score (Schemathesis found the first
+    two accepted)."""
+    response = api(world.kam).post(f"/api/clients/{world.own.pk}/assessments", sent)
+    assert response.status_code == 422, response.content[:300]
+    assert not Assessment.objects.exists()
