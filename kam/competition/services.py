@@ -10,6 +10,7 @@ each other silently).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +44,47 @@ MAX_CRITERIA = 40
 MAX_WEIGHT = Decimal("1000")
 
 
+def _stamp(rows: Iterable[Sequence[Any]]) -> str:
+    """A fingerprint of a stored list as a page showed it: sent back with the page's save, it
+    tells whether someone changed the list meanwhile."""
+    return hashlib.sha256(repr(sorted(map(tuple, rows))).encode()).hexdigest()[:24]
+
+
+def _refuse_stale(stamp: str | None, current: str, history, what: str) -> None:
+    """Nothing is written when the list changed since the page was opened: the editor is told
+    who changed it last and when, and opens it again."""
+    if stamp is None or stamp == current:
+        return
+    last = history.select_related("history_user").order_by("-history_date").first()
+    who = (last.history_user if last is not None else None) or _("someone")
+    when = (
+        formats.date_format(timezone.localtime(last.history_date), "SHORT_DATETIME_FORMAT")
+        if last is not None
+        else ""
+    )
+    raise ValidationError(
+        _(
+            "%(who)s changed %(what)s at %(when)s, after you opened this page. Nothing of yours "
+            "was saved: open the page again to see their changes, then make yours."
+        )
+        % {"who": who, "what": what, "when": when}
+    )
+
+
+def spend_stamp(client: Client) -> str:
+    return _stamp(
+        client.spend_holders.values_list(
+            "pk", "category", "holder", "competitor_id", "share", "note"
+        )
+    )
+
+
+def criteria_stamp() -> str:
+    return _stamp(
+        Criterion.objects.values_list("pk", "code", "name", "weight", "position", "is_active")
+    )
+
+
 def _check_edit(by: User, client: Client) -> None:
     if not can_edit_client(by, client):
         raise PermissionDenied(_("You may not change this client."))
@@ -52,15 +94,19 @@ def _check_edit(by: User, client: Client) -> None:
 
 
 @transaction.atomic
-def criteria_save(*, by: User, rows: Sequence[Mapping[str, Any]]) -> list[Criterion]:
+def criteria_save(
+    *, by: User, rows: Sequence[Mapping[str, Any]], stamp: str | None = None
+) -> list[Criterion]:
     """Replace the company's default criteria (director only). Each row: ``id`` (None for a new
     one), ``key`` (a new row's built-in code, as :meth:`Criterion.objects.company` shows the
     built-ins before their first save), ``name``, ``weight``, ``is_active``; the order given is
     kept. A built-in criterion whose name is left as shown keeps its translations; renamed, it is
-    the director's own."""
+    the director's own. ``stamp`` (:func:`criteria_stamp` when the page was opened) refuses the
+    save if another director changed the list since."""
     if not can_manage_company_data(by):
         raise PermissionDenied(_("Only the director changes the company's criteria."))
     existing = {c.pk: c for c in Criterion.objects.select_for_update()}
+    _refuse_stale(stamp, criteria_stamp(), Criterion.audit.all(), _("the company's criteria"))
     errors: list[str] = []
     seen: dict[str, int] = {}
     saved: list[Criterion] = []
@@ -358,13 +404,22 @@ def assessment_delete(*, by: User, assessment: Assessment) -> None:
 
 
 @transaction.atomic
-def spend_save(*, by: User, client: Client, rows: Sequence[Mapping[str, Any]]) -> list[SpendHolder]:
+def spend_save(
+    *, by: User, client: Client, rows: Sequence[Mapping[str, Any]], stamp: str | None = None
+) -> list[SpendHolder]:
     """Replace the client's holders of spend by category. Each row: ``category``, ``holder``
     (models.Holder), ``competitor`` (a competitor present at the client, for that holder only),
     ``share`` (% of the category, optional), ``note``. The shares of one category add up to at
-    most 100 %."""
+    most 100 %. ``stamp`` (:func:`spend_stamp` when the page was opened) refuses the save if
+    someone changed the list since; the API's PUT replaces the list without one."""
     lock(client)
     _check_edit(by, client)
+    _refuse_stale(
+        stamp,
+        spend_stamp(client),
+        SpendHolder.audit.filter(client_id=client.pk),
+        _("the client's holders of spend"),
+    )
     # A competitor that already holds a category stays allowed after it left the client, so
     # saving the page does not lose what it holds.
     present = {

@@ -268,7 +268,9 @@ def spend_edit(request, pk: int):
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
         try:
-            services.spend_save(by=request.user, client=client, rows=rows)
+            services.spend_save(
+                by=request.user, client=client, rows=rows, stamp=request.POST.get("stamp") or None
+            )
         except ValidationError as error:
             errors = _messages(error)
         else:
@@ -281,6 +283,7 @@ def spend_edit(request, pk: int):
         formset=formset,
         errors=errors,
         client=client,
+        stamp=request.POST.get("stamp") or services.spend_stamp(client),
         categories=[r["category"] for r in selectors.spend(client)["rows"]],
     )
 
@@ -307,7 +310,9 @@ def criteria(request):
             and (f.cleaned_data.get("id") or f.cleaned_data.get("name"))
         ]
         try:
-            services.criteria_save(by=request.user, rows=rows)
+            services.criteria_save(
+                by=request.user, rows=rows, stamp=request.POST.get("stamp") or None
+            )
         except ValidationError as error:
             errors = _messages(error)
         else:
@@ -320,6 +325,7 @@ def criteria(request):
         formset=formset,
         errors=errors,
         editable=editable,
+        stamp=request.POST.get("stamp") or services.criteria_stamp(),
         min_criteria=services.MIN_CRITERIA,
         nav="keyclients",
     )

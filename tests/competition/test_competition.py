@@ -661,3 +661,57 @@ def test_the_overview_counts_and_reads_as_many_times_for_more_clients(world, riv
     start = html.index('id="competition-counts"')
     counts = html[start : html.index("<form", start)]
     assert [int(n) for n in re.findall(r'fs-5[^"]*">(\d+)<', counts)] == [7, 7, 1, 0]
+
+
+# --- two editors of one list
+
+
+def test_a_spend_list_changed_since_the_page_was_opened_is_not_overwritten(world, rivals, login):
+    url = reverse("competition:spend", args=[world.own.pk])
+    kam = login(world.kam)
+    form = load(kam, url)  # the KAM opens the page …
+    services.spend_save(  # … the assistant saves meanwhile
+        by=world.assistant, client=world.own, rows=[{"category": "Pipes", "holder": "us"}]
+    )
+
+    response = kam.post(
+        url, changed(form, **{"spend-0-category": "Paint", "spend-0-holder": "nobody"})
+    )
+
+    assert response.status_code == 400
+    assert (
+        "assistant" in response.content.decode() and "Nothing of yours" in response.content.decode()
+    )
+    assert list(SpendHolder.objects.values_list("category", flat=True)) == ["Pipes"]
+    # Opened again, the page saves.
+    again = load(kam, url)
+    response = kam.post(
+        url, changed(again, **{"spend-1-category": "Paint", "spend-1-holder": "nobody"})
+    )
+    assert response.status_code == 302
+    assert SpendHolder.objects.count() == 2
+
+
+def test_criteria_changed_by_another_director_since_the_page_was_opened_are_not_overwritten(
+    world, login
+):
+    from kam.core.models import Role
+
+    from ..factories import make_user
+
+    url = reverse("competition:criteria")
+    first = login(world.director)
+    form = load(first, url)
+    other = make_user("director2", Role.DIRECTOR)
+    rows = [
+        {"id": c.pk, "key": c.code, "name": c.label, "weight": c.weight, "is_active": True}
+        for c in Criterion.objects.company()
+    ]
+    rows[0]["weight"] = Decimal("33")
+    services.criteria_save(by=other, rows=rows)
+
+    response = first.post(url, changed(form, **{"criterion-1-weight": "44"}))
+
+    assert response.status_code == 400 and "Nothing of yours" in response.content.decode()
+    weights = list(Criterion.objects.values_list("weight", flat=True))
+    assert weights[0] == Decimal("33") and Decimal("44") not in weights
