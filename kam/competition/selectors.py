@@ -13,9 +13,17 @@ from django.utils import timezone
 
 from kam.clients.models import Client, Competitor
 from kam.potential.selectors import whitespace
+from kam.sales.models import Product
 
 from . import grid as G
-from .models import Assessment, AssessmentStatus, Holder, WeightSource, criterion_label
+from .models import (
+    Assessment,
+    AssessmentStatus,
+    Holder,
+    SpendHolder,
+    WeightSource,
+    criterion_label,
+)
 
 SOURCES = dict(WeightSource.choices)
 
@@ -173,6 +181,13 @@ def spend(client: Client):
         if key not in seen:
             rows.append(_spend_row(held[0].category, Decimal(0), held))
     return {"window": known.window, "rows": rows}
+
+
+def categories(held: list[SpendHolder]) -> list[str]:
+    """The names to offer when typing a category: the company's product categories and those
+    already recorded (one query: no sales are read)."""
+    names = set(Product.objects.exclude(category="").values_list("category", flat=True).distinct())
+    return sorted(names | {h.category for h in held}, key=str.casefold)
 
 
 def _spend_row(category: str, amount: Decimal, held: list) -> dict:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -271,18 +272,19 @@ def _final_problems(rows: list[G.Row], competitors: Sequence[Competitor]) -> lis
     return problems
 
 
-def _allowed_competitors(client: Client, assessment: Assessment | None) -> set[int]:
-    """Competitors present at the client, and those an assessment already compares (a
-    competitor since removed from the client stays in its past assessments)."""
-    allowed = set(client.competitor_presence.values_list("competitor_id", flat=True))
-    if assessment is not None and assessment.pk:
-        allowed |= set(assessment.competitors.values_list("pk", flat=True))
-    return allowed
+def competitors_at(client: Client, also: Iterable[int] = ()):
+    """The competitors one may choose for ``client``: those present at it, and ``also`` — the
+    ids already stored on what is edited, so a competitor since removed from the client stays
+    in its past assessments and keeps the spend it holds."""
+    present = client.competitor_presence.values("competitor_id")
+    return Competitor.objects.filter(Q(pk__in=present) | Q(pk__in=list(also))).order_by("name")
 
 
 def _competitors(client, assessment, competitors: Iterable[Competitor | int]) -> list[Competitor]:
     ids = [c.pk if isinstance(c, Competitor) else int(c) for c in competitors]
-    if stray := set(ids) - _allowed_competitors(client, assessment):
+    kept = assessment.competitors.values_list("pk", flat=True) if assessment else ()
+    allowed = set(competitors_at(client, kept).values_list("pk", flat=True))
+    if stray := set(ids) - allowed:
         raise ValidationError(
             {
                 "competitors": _(
@@ -420,15 +422,8 @@ def spend_save(
         SpendHolder.audit.filter(client_id=client.pk),
         _("the client's holders of spend"),
     )
-    # A competitor that already holds a category stays allowed after it left the client, so
-    # saving the page does not lose what it holds.
-    present = {
-        p.competitor_id: p.competitor
-        for p in client.competitor_presence.select_related("competitor")
-    } | {
-        h.competitor_id: h.competitor
-        for h in client.spend_holders.exclude(competitor=None).select_related("competitor")
-    }
+    held = client.spend_holders.exclude(competitor=None).values_list("competitor_id", flat=True)
+    present = {c.pk: c for c in competitors_at(client, held)}
     errors: list[str] = []
     holders: list[SpendHolder] = []
     seen: dict[tuple, int] = {}

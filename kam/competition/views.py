@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kam.clients.models import Competitor
 from kam.clients.views import client_page, editable_client, owned_record, visible_client
 from kam.core.access import can_manage_company_data
 from kam.core.exports import Sheet, Table, exporter
@@ -88,13 +87,6 @@ def assessment(request, pk: int):
     return _page(request, client, current, items, single=True)
 
 
-def _present(client, also=()):
-    """The competitors present at the client, and ``also`` (ids already stored on what is
-    edited: a competitor since removed from the client stays choosable there)."""
-    ids = set(client.competitor_presence.values_list("competitor_id", flat=True)) | set(also)
-    return Competitor.objects.filter(pk__in=ids).order_by("name")
-
-
 def _form_page(request, template, status=200, **context):
     return render(request, template, {"nav": "clients", **context}, status=status)
 
@@ -104,7 +96,7 @@ def _form_page(request, template, status=200, **context):
 def create(request, pk: int):
     client = editable_client(request, pk)
     latest = client.assessments.first()
-    present = _present(client)
+    present = services.competitors_at(client)
     form = NewAssessmentForm(
         request.POST or None,
         competitors=present,
@@ -156,7 +148,7 @@ def edit(request, pk: int):
     compared = list(found.competitors.order_by("name"))
     header = AssessmentForm(
         request.POST or None,
-        competitors=_present(client, found.competitors.values_list("pk", flat=True)),
+        competitors=services.competitors_at(client, found.competitors.values_list("pk", flat=True)),
         initial={
             "assessed_on": found.assessed_on,
             "competitors": compared,
@@ -200,7 +192,7 @@ def edit(request, pk: int):
                 final=final,
             )
         except ValidationError as error:
-            errors = _messages(error)
+            errors = error.messages
         else:
             messages.success(
                 request,
@@ -222,12 +214,6 @@ def edit(request, pk: int):
     )
 
 
-def _messages(error: ValidationError) -> list[str]:
-    if hasattr(error, "error_dict"):
-        return [m for messages_ in error.message_dict.values() for m in messages_]
-    return list(error.messages)
-
-
 @login_required
 @require_POST
 def delete(request, pk: int):
@@ -246,7 +232,9 @@ def delete(request, pk: int):
 def spend_edit(request, pk: int):
     client = editable_client(request, pk)
     stored = list(client.spend_holders.all())
-    present = list(_present(client, (h.competitor_id for h in stored if h.competitor_id)))
+    present = list(
+        services.competitors_at(client, [h.competitor_id for h in stored if h.competitor_id])
+    )
     initial = [
         {
             "category": h.category,
@@ -263,7 +251,7 @@ def spend_edit(request, pk: int):
     errors = []
     if request.method == "POST" and formset.is_valid():
         rows = [
-            {**f.cleaned_data, "competitor": f.cleaned_data.get("competitor")}
+            f.cleaned_data
             for f in formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
@@ -272,7 +260,7 @@ def spend_edit(request, pk: int):
                 by=request.user, client=client, rows=rows, stamp=request.POST.get("stamp") or None
             )
         except ValidationError as error:
-            errors = _messages(error)
+            errors = error.messages
         else:
             messages.success(request, _("Holders of the client's spend saved."))
             return redirect(reverse("competition:tab", args=[client.pk]) + "#spend-card")
@@ -284,7 +272,7 @@ def spend_edit(request, pk: int):
         errors=errors,
         client=client,
         stamp=request.POST.get("stamp") or services.spend_stamp(client),
-        categories=[r["category"] for r in selectors.spend(client)["rows"]],
+        categories=selectors.categories(stored),
     )
 
 
@@ -314,7 +302,7 @@ def criteria(request):
                 by=request.user, rows=rows, stamp=request.POST.get("stamp") or None
             )
         except ValidationError as error:
-            errors = _messages(error)
+            errors = error.messages
         else:
             messages.success(request, _("The company's criteria saved."))
             return redirect("competition:criteria")

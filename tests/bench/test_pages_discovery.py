@@ -78,7 +78,8 @@ def test_parameters_are_filled_with_objects_each_role_may_see(pages, world):
     CompetitorPresence.objects.create(client=big, competitor=make_competitor())
     Tender.objects.create(client=big, date=dt.date(2025, 5, 1), subject="Roof")
     make_potential(big, 1000, 50)
-    Assessment.objects.create(client=big, assessed_on=dt.date(2025, 6, 1))
+    Assessment.objects.create(client=big, assessed_on=dt.date(2025, 6, 1), status="final")
+    draft = Assessment.objects.create(client=big, assessed_on=dt.date(2025, 7, 1))
     ImportJob.objects.create(kind="sales", original_name="a.csv", created_by=world.director)
     MappingPreset.objects.create(kind="sales", name="1C", created_by=world.director)
     ExportJob.objects.create(name="x", title="x", created_by=world.director)
@@ -105,6 +106,9 @@ def test_parameters_are_filled_with_objects_each_role_may_see(pages, world):
     assert pages.url_for(by_route["/portfolio/kam/<id:pk>/"], world.kam) == (
         f"/portfolio/kam/{world.kam.pk}/"
     )
+    # A draft assessment, so that its edit page is timed (a final one only redirects).
+    edit = by_route["/competition/<id:pk>/edit/"]
+    assert pages.url_for(edit, world.kam) == f"/competition/{draft.pk}/edit/"
 
 
 def test_a_page_filling_up_is_not_a_page_growing_with_the_company(pages):
